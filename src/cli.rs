@@ -1,0 +1,99 @@
+//! Command-line parsing (clap derive). The only file that knows clap.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Passive TLS handshake analyzer: what each side offered and chose, the certificates, the
+/// alerts and how far every handshake got, from a capture file.
+#[derive(Debug, Parser)]
+#[command(name = "tlsnoop", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read capture files (pcap, pcapng, optionally gzip-compressed). `tlsnoop FILE...` is the same.
+    Read(ReadArgs),
+    /// Capture live from an interface (needs the `live` cargo feature and libpcap).
+    Live(LiveArgs),
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable report per flow and a summary.
+    Text,
+    /// One JSON document (schema tlsnoop/1).
+    Json,
+    /// One JSON object per flow per line.
+    Jsonl,
+}
+
+/// When to use colors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colors when writing to a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Arguments of `read`.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Capture files; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Use colors in the text report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// No notes on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Ports to take as servers when a capture starts mid-stream (TLS is detected by content on every port).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "PORTS",
+        default_value = "443,8443,465,993,995,636,853,5061,3269,989,990,992,994"
+    )]
+    pub server_ports: Vec<u16>,
+    /// Largest handshake message, and handshake bytes buffered per direction (bytes).
+    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024)]
+    pub max_handshake_bytes: usize,
+    /// Flows tracked at once; the oldest is reported early when full.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_flows: usize,
+}
+
+/// Arguments of `live` (accepted in every build so that the message below can be given).
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Everything else.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub rest: Vec<String>,
+}
+
+/// Turns `tlsnoop [OPTIONS] FILE...` into `tlsnoop read [OPTIONS] FILE...`.
+pub fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
+    let known = ["read", "live", "help", "-h", "--help", "-V", "--version"];
+    match first {
+        Some(f) if known.contains(&f.as_str()) => {}
+        None => {}
+        Some(_) => args.insert(1, "read".into()),
+    }
+    args
+}

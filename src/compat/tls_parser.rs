@@ -1,0 +1,168 @@
+//! Work-arounds for tls-parser 0.12.2 (see `notes/crates.md` §1).
+//!
+//! - A malformed extension silently ends `parse_tls_*_hello_extensions`' list: we walk the
+//!   extension block ourselves ([`walk_extensions`]) and parse each extension on its own.
+//! - Its GREASE test (`t & 0x0f0f == 0x0a0a`) accepts non-GREASE values such as 0x1a2a: the raw
+//!   walk keeps every type, and GREASE is judged by `names::is_grease` (RFC 8701's 16 values).
+//! - In the ServerHello dispatcher code 21 is parsed as encrypt_then_mac and 22 (EtM) is
+//!   `Unknown`: extension types always come from the raw walk, never from the parsed variant.
+//! - HelloRetryRequest (RFC 8446) arrives as an ordinary ServerHello: [`is_hello_retry_request`]
+//!   compares the random with the HRR magic.
+//! - `parse_tls_plaintext` fails on ApplicationData records: we frame records ourselves and never
+//!   call it.
+//! - Its `nom` 7 re-export clashes with pcap-parser's `nom` 8: use explicit paths, never globs.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+use tls_parser::TlsExtension;
+
+/// SHA-256("HelloRetryRequest"): the ServerHello.random of a HelloRetryRequest (RFC 8446 §4.1.3).
+pub const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// True when a ServerHello's random marks it as a HelloRetryRequest (tls-parser 0.12.2 only
+/// knows the obsolete draft message type 6).
+pub fn is_hello_retry_request(random: &[u8]) -> bool {
+    random == HRR_RANDOM
+}
+
+/// One extension as found on the wire: its type, its whole encoding (type, length, data) and data.
+#[derive(Debug, Clone, Copy)]
+pub struct RawExtension<'a> {
+    /// Extension type.
+    pub ty: u16,
+    /// The whole extension: 2-byte type, 2-byte length, data.
+    pub whole: &'a [u8],
+    /// The extension data.
+    pub data: &'a [u8],
+}
+
+/// Walks an extension block in wire order. Returns the extensions and, if the block does not end
+/// cleanly, the offset where it stopped making sense (tls-parser would silently stop there).
+pub fn walk_extensions(block: &[u8]) -> (Vec<RawExtension<'_>>, Option<usize>) {
+    let mut out = Vec::new();
+    let mut pos = 0usize;
+    while pos < block.len() {
+        let Some(rest) = block.get(pos..) else { break };
+        let (Some(t), Some(l)) = (rest.get(0..2), rest.get(2..4)) else {
+            return (out, Some(pos));
+        };
+        let ty = u16::from_be_bytes([t[0], t[1]]);
+        let len = usize::from(u16::from_be_bytes([l[0], l[1]]));
+        let (Some(data), Some(whole)) = (rest.get(4..4 + len), rest.get(..4 + len)) else {
+            return (out, Some(pos));
+        };
+        out.push(RawExtension { ty, whole, data });
+        pos += 4 + len;
+    }
+    (out, None)
+}
+
+/// Parses one ClientHello extension with tls-parser; `None` when its content is malformed.
+pub fn parse_client_extension<'a>(ext: &RawExtension<'a>) -> Option<TlsExtension<'a>> {
+    match tls_parser::parse_tls_client_hello_extension(ext.whole) {
+        Ok((rest, e)) if rest.is_empty() => Some(e),
+        _ => None,
+    }
+}
+
+/// Parses one ServerHello extension with tls-parser; `None` when its content is malformed.
+/// Only call it for types whose content you read (never trust its 21/22 mapping).
+pub fn parse_server_extension<'a>(ext: &RawExtension<'a>) -> Option<TlsExtension<'a>> {
+    match tls_parser::parse_tls_server_hello_extension(ext.whole) {
+        Ok((rest, e)) if rest.is_empty() => Some(e),
+        _ => None,
+    }
+}
+
+/// Groups of a ClientHello key_share extension (tls-parser returns it as raw bytes):
+/// `u16 list length, then (u16 group, u16 length, key) entries`.
+pub fn client_key_share_groups(data: &[u8]) -> Option<Vec<u16>> {
+    let len = usize::from(u16::from_be_bytes([*data.first()?, *data.get(1)?]));
+    let mut list = data.get(2..2 + len)?;
+    let mut groups = Vec::new();
+    while !list.is_empty() {
+        let g = u16::from_be_bytes([*list.first()?, *list.get(1)?]);
+        let kl = usize::from(u16::from_be_bytes([*list.get(2)?, *list.get(3)?]));
+        groups.push(g);
+        list = list.get(4 + kl..)?;
+    }
+    Some(groups)
+}
+
+/// Group of a ServerHello key_share (one entry), or of a HelloRetryRequest (the group alone).
+pub fn server_key_share_group(data: &[u8]) -> Option<u16> {
+    Some(u16::from_be_bytes([*data.first()?, *data.get(1)?]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXTS_WITH_BAD_TAIL: &[u8] = &[
+        0x00, 0x17, 0x00, 0x00, // extended_master_secret, empty
+        0x00, 0x0b, 0x00, 0x02, 0x01, 0x00, // ec_point_formats [0]
+        0x00, 0x2b, 0x00, 0x09, 0x01, // supported_versions claiming 9 bytes, 1 present
+    ];
+
+    #[test]
+    fn walk_reports_where_a_malformed_block_stops() {
+        let (exts, bad) = walk_extensions(EXTS_WITH_BAD_TAIL);
+        assert_eq!(
+            exts.iter().map(|e| e.ty).collect::<Vec<_>>(),
+            vec![0x17, 0x0b]
+        );
+        assert_eq!(bad, Some(10));
+    }
+
+    #[test]
+    fn canary_upstream_list_parser_silently_drops_the_tail() {
+        // If this fails, tls-parser now reports malformed lists: the walk may be simplified.
+        let (rest, exts) = tls_parser::parse_tls_client_hello_extensions(EXTS_WITH_BAD_TAIL)
+            .expect("tls-parser accepts the list");
+        assert_eq!(exts.len(), 2);
+        assert_eq!(rest.len(), 5);
+    }
+
+    #[test]
+    fn canary_upstream_grease_test_accepts_0x1a2a() {
+        let e = [0x1a, 0x2a, 0x00, 0x00];
+        let (_, ext) = tls_parser::parse_tls_client_hello_extension(&e).expect("parses");
+        assert!(matches!(ext, TlsExtension::Grease(0x1a2a, _)));
+        assert!(!crate::names::is_grease(0x1a2a));
+        let (exts, bad) = walk_extensions(&e);
+        assert_eq!((exts.len(), exts[0].ty, bad), (1, 0x1a2a, None));
+    }
+
+    #[test]
+    fn canary_upstream_server_hello_maps_21_to_encrypt_then_mac() {
+        let e = [0x00, 0x15, 0x00, 0x00];
+        let (_, ext) = tls_parser::parse_tls_server_hello_extension(&e).expect("parses");
+        assert!(matches!(ext, TlsExtension::EncryptThenMac));
+        let (exts, _) = walk_extensions(&e);
+        assert_eq!(exts[0].ty, 21);
+    }
+
+    #[test]
+    fn hrr_magic() {
+        assert!(is_hello_retry_request(&HRR_RANDOM));
+        assert!(!is_hello_retry_request(&[0u8; 32]));
+    }
+
+    #[test]
+    fn key_share_groups() {
+        let ks = [
+            0x00, 0x0a, 0x00, 0x1d, 0x00, 0x02, 0xaa, 0xbb, 0x00, 0x17, 0x00, 0x00,
+        ];
+        assert_eq!(client_key_share_groups(&ks), Some(vec![0x1d, 0x17]));
+        assert_eq!(client_key_share_groups(&ks[..5]), None);
+        assert_eq!(
+            server_key_share_group(&[0x00, 0x1d, 0x00, 0x20]),
+            Some(0x1d)
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! Run configuration shared by every stage: the resource limits.
+//!
+//! Every buffer and table that input can grow is bounded by a field here. Each field's doc says
+//! its default, what it bounds and what happens when it is hit (always a note on the flow or the
+//! input, never a crash or a silent drop).
+
+/// Resource limits. `Limits::default()` gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Bytes buffered per flow direction for out-of-order segments while the handshake is in
+    /// progress. Default 256 KiB. When hit, the reassembler gives up waiting for the missing data:
+    /// the hole is reported as a gap note and parsing resumes at the buffered data.
+    pub max_ooo_bytes: usize,
+    /// Handshake bytes buffered per direction (partial records and partial handshake messages).
+    /// Default 256 KiB. A longer handshake message (a huge certificate chain) is reported as
+    /// truncated with a note; the rest of the handshake is still followed by record headers.
+    pub max_handshake_bytes: usize,
+    /// Largest handshake message length accepted from the 24-bit length field. Default 256 KiB.
+    /// A larger claimed length is noted and the message skipped without buffering it.
+    pub max_handshake_message: usize,
+    /// Flows tracked at once. Default 1,000,000. When hit, the flow idle the longest is finished
+    /// and reported early with a note.
+    pub max_flows: usize,
+    /// Bytes of payload a flow may carry before TLS is found on it (STARTTLS, proxies).
+    /// Default 64 KiB per direction; after that the flow is taken as not TLS.
+    pub max_probe_bytes: u64,
+    /// Letters kept in a flow's history. Default 100 (as Zeek); a note says when it is cut.
+    pub max_history: usize,
+    /// Notes kept per flow. Default 32; the last note says how many were dropped.
+    pub max_notes: usize,
+    /// Certificates decoded per Certificate message. Default 32; more are counted in a note.
+    pub max_certificates: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_ooo_bytes: 256 * 1024,
+            max_handshake_bytes: 256 * 1024,
+            max_handshake_message: 256 * 1024,
+            max_flows: 1_000_000,
+            max_probe_bytes: 64 * 1024,
+            max_history: 100,
+            max_notes: 32,
+            max_certificates: 32,
+        }
+    }
+}

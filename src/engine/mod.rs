@@ -1,0 +1,533 @@
+//! The only module that names every stage: frames in, finished negotiation records out.
+//!
+//! `Engine::frame` takes one captured frame (from a file or, later, a live interface), decodes it,
+//! finds its connection, reassembles each direction and feeds the TLS layer. Finished records go
+//! through the orderer to the caller's callback in order of first packet.
+
+mod order;
+
+use crate::capture::Frame;
+use crate::config::Limits;
+use crate::decode::{Decoded, Decoder, DefragLimits, TcpSegment};
+use crate::flow::key::FlowKey;
+use crate::flow::reassembly::{Reassembler, StreamEvent};
+use crate::record::{CloseKind, Endpoint, Negotiation, Sender, Stats, Timestamp};
+use crate::tls::detect::{self, Start};
+use crate::tls::TlsFlow;
+use order::Orderer;
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+
+/// Options the engine needs beyond the limits.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// Resource limits.
+    pub limits: Limits,
+    /// Ports taken to be servers when nothing else tells (`--server-ports`).
+    pub server_ports: Vec<u16>,
+}
+
+/// Per-direction detection state.
+#[derive(Debug, Default)]
+struct Probe {
+    detected: bool,
+    bytes: u64,
+}
+
+struct Conn {
+    seq: u64,
+    input: usize,
+    first_frame: u64,
+    first_ts: Timestamp,
+    last_ts: Timestamp,
+    /// Side 0 is the sender of the first packet seen, side 1 its peer.
+    addr: [SocketAddr; 2],
+    reasm: [Reassembler; 2],
+    /// Side that sent the SYN (or received the SYN-ACK).
+    client_side: Option<usize>,
+    syn_seen: bool,
+    probe: [Probe; 2],
+    tls: Option<Box<TlsFlow>>,
+    rec: Option<Box<Negotiation>>,
+    /// Notes from before the record existed.
+    early_notes: Vec<String>,
+    fin: [bool; 2],
+    rst: bool,
+    not_tls: bool,
+    truncated: u32,
+    first_truncated: u64,
+}
+
+impl Conn {
+    fn sender(&self, side: usize) -> Sender {
+        if Some(side) == self.client_side {
+            Sender::Client
+        } else {
+            Sender::Server
+        }
+    }
+    fn closed(&self) -> bool {
+        self.rst || (self.fin[0] && self.fin[1])
+    }
+}
+
+/// Decodes frames and turns them into negotiation records.
+pub struct Engine {
+    opts: EngineOptions,
+    decoder: Decoder,
+    flows: HashMap<FlowKey, Conn>,
+    /// Creation order, for eviction when `max_flows` is reached.
+    fifo: VecDeque<(FlowKey, u64)>,
+    order: Orderer,
+    next_seq: u64,
+    input: usize,
+    stats: Stats,
+    unsupported_links: Vec<(u32, u64)>,
+}
+
+impl Engine {
+    /// A new engine.
+    pub fn new(opts: EngineOptions) -> Self {
+        Engine {
+            opts,
+            decoder: Decoder::new(DefragLimits::default()),
+            flows: HashMap::new(),
+            fifo: VecDeque::new(),
+            order: Orderer::default(),
+            next_seq: 0,
+            input: 0,
+            stats: Stats::default(),
+            unsupported_links: Vec::new(),
+        }
+    }
+
+    /// Starts a new input file: its frames are numbered from 1 again.
+    pub fn begin_input(&mut self, input: usize) {
+        self.input = input;
+        self.unsupported_links.clear();
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Processes one frame; finished records are passed to `out` in order of first packet.
+    pub fn frame(&mut self, frame: &Frame<'_>, out: &mut dyn FnMut(Negotiation)) {
+        self.stats.packets += 1;
+        if (frame.data.len() as u64) < u64::from(frame.orig_len) {
+            self.stats.truncated_packets += 1;
+        }
+        let Engine { decoder, .. } = self;
+        let seg = match decoder.decode(frame) {
+            Decoded::Tcp(seg) => seg,
+            Decoded::Malformed(_) => {
+                self.stats.decode_errors += 1;
+                return;
+            }
+            Decoded::UnsupportedLink(l) => {
+                match self.unsupported_links.iter_mut().find(|(t, _)| *t == l.0) {
+                    Some((_, n)) => *n += 1,
+                    None => self.unsupported_links.push((l.0, 1)),
+                }
+                return;
+            }
+            Decoded::NotTcp | Decoded::FragmentHeld => return,
+        };
+        let ctx = FrameCtx {
+            number: frame.number,
+            ts: frame.ts,
+        };
+        handle_segment(
+            &mut self.flows,
+            &mut self.fifo,
+            &mut self.order,
+            &mut self.next_seq,
+            &mut self.stats,
+            &self.opts,
+            self.input,
+            &seg,
+            ctx,
+        );
+        self.order.release(out);
+    }
+
+    /// Notes for the input just read (unsupported link types).
+    pub fn input_notes(&self) -> Vec<String> {
+        self.unsupported_links
+            .iter()
+            .map(|(t, n)| {
+                format!(
+                    "link type {} is not supported; {n} frames skipped",
+                    crate::capture::LinkType(*t).name()
+                )
+            })
+            .collect()
+    }
+
+    /// Ends the current input: every open flow is finished and reported.
+    pub fn end_input(&mut self, out: &mut dyn FnMut(Negotiation)) {
+        let keys: Vec<(FlowKey, u64)> = self.fifo.drain(..).collect();
+        for (k, seq) in keys {
+            if self.flows.get(&k).is_some_and(|c| c.seq == seq) {
+                if let Some(c) = self.flows.remove(&k) {
+                    finish_conn(c, &mut self.order, &mut self.stats);
+                }
+            }
+        }
+        self.flows.clear();
+        self.order.release(out);
+    }
+}
+
+#[derive(Clone, Copy)]
+struct FrameCtx {
+    number: u64,
+    ts: Timestamp,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn handle_segment(
+    flows: &mut HashMap<FlowKey, Conn>,
+    fifo: &mut VecDeque<(FlowKey, u64)>,
+    order: &mut Orderer,
+    next_seq: &mut u64,
+    stats: &mut Stats,
+    opts: &EngineOptions,
+    input: usize,
+    seg: &TcpSegment<'_>,
+    f: FrameCtx,
+) {
+    let key = FlowKey::of(seg.src, seg.dst);
+    // A new SYN on a finished connection starts a new flow (port reuse).
+    let reuse = seg.flags.syn
+        && !seg.flags.ack
+        && flows
+            .get(&key)
+            .is_some_and(|c| c.closed() || (c.syn_seen && c.addr[0] != seg.src));
+    if reuse {
+        if let Some(c) = flows.remove(&key) {
+            finish_conn(c, order, stats);
+        }
+    }
+    if !flows.contains_key(&key) {
+        if flows.len() >= opts.limits.max_flows {
+            evict_oldest(flows, fifo, order, stats);
+        }
+        let seq = *next_seq;
+        *next_seq += 1;
+        order.open(seq);
+        fifo.push_back((key, seq));
+        stats.tcp_flows += 1;
+        flows.insert(
+            key,
+            Conn {
+                seq,
+                input,
+                first_frame: f.number,
+                first_ts: f.ts,
+                last_ts: f.ts,
+                addr: [seg.src, seg.dst],
+                reasm: [Reassembler::new(), Reassembler::new()],
+                client_side: None,
+                syn_seen: false,
+                probe: Default::default(),
+                tls: None,
+                rec: None,
+                early_notes: Vec::new(),
+                fin: [false; 2],
+                rst: false,
+                not_tls: false,
+                truncated: 0,
+                first_truncated: 0,
+            },
+        );
+    }
+    let Some(conn) = flows.get_mut(&key) else {
+        return;
+    };
+    conn.last_ts = f.ts;
+    let side = usize::from(conn.addr[0] != seg.src);
+    let other = 1 - side;
+    if seg.flags.syn {
+        conn.syn_seen = true;
+        if conn.client_side.is_none() {
+            conn.client_side = Some(if seg.flags.ack { other } else { side });
+        }
+        if let Some(r) = conn.reasm.get_mut(side) {
+            r.syn(seg.seq);
+        }
+    }
+    if seg.truncated {
+        if conn.truncated == 0 {
+            conn.first_truncated = f.number;
+        }
+        conn.truncated += 1;
+    }
+    if !conn.not_tls {
+        let data_seq = if seg.flags.syn {
+            seg.seq.wrapping_add(1)
+        } else {
+            seg.seq
+        };
+        feed(conn, side, f, opts, &mut |r, cb| {
+            r.push(
+                data_seq,
+                seg.payload,
+                f.number,
+                opts.limits.max_ooo_bytes,
+                cb,
+            )
+        });
+        if seg.flags.ack {
+            feed(conn, other, f, opts, &mut |r, cb| {
+                r.peer_ack(seg.ack, f.number, cb)
+            });
+        }
+    }
+    if let Some(rec) = conn.rec.as_mut() {
+        rec.last_seen = f.ts;
+    }
+    if seg.flags.fin {
+        if let Some(r) = conn.reasm.get_mut(side) {
+            r.fin(seg.seq, seg.payload.len());
+        }
+        if !conn.fin.get(side).copied().unwrap_or(true) {
+            if let Some(x) = conn.fin.get_mut(side) {
+                *x = true;
+            }
+            feed(conn, side, f, opts, &mut |r, cb| r.flush(cb));
+            close(conn, side, CloseKind::Fin, f.number);
+        }
+    }
+    if seg.flags.rst {
+        conn.rst = true;
+        feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
+        feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
+        close(conn, side, CloseKind::Rst, f.number);
+    }
+    if conn.closed() {
+        if let Some(c) = flows.remove(&key) {
+            finish_conn(c, order, stats);
+        }
+    } else if conn.not_tls {
+        conn.reasm = [Reassembler::default(), Reassembler::default()];
+    }
+}
+
+fn close(conn: &mut Conn, side: usize, kind: CloseKind, frame: u64) {
+    let from = conn.sender(side);
+    if let (Some(tls), Some(rec)) = (conn.tls.as_mut(), conn.rec.as_mut()) {
+        tls.close(from, kind, frame, rec);
+    }
+}
+
+/// Runs a reassembler operation on `side` and routes its events to detection and the TLS layer.
+fn feed(
+    conn: &mut Conn,
+    side: usize,
+    f: FrameCtx,
+    opts: &EngineOptions,
+    op: &mut dyn FnMut(&mut Reassembler, &mut dyn FnMut(StreamEvent<'_>)),
+) {
+    let Conn {
+        reasm,
+        probe,
+        tls,
+        rec,
+        client_side,
+        addr,
+        early_notes,
+        not_tls,
+        input,
+        first_frame,
+        first_ts,
+        syn_seen,
+        ..
+    } = conn;
+    let Some(r) = reasm.get_mut(side) else { return };
+    let mut cb = |ev: StreamEvent<'_>| match ev {
+        StreamEvent::Data { bytes, frame } => {
+            let Some(p) = probe.get_mut(side) else { return };
+            if !p.detected {
+                match detect::classify(bytes) {
+                    Some(start) => {
+                        p.detected = true;
+                        if tls.is_none() {
+                            let cs = roles(*client_side, side, start, addr, &opts.server_ports);
+                            *client_side = Some(cs);
+                            let (c, s) = (addr[cs], addr[1 - cs]);
+                            let mut n = Negotiation::new(
+                                *input,
+                                *first_frame,
+                                *first_ts,
+                                Endpoint {
+                                    ip: c.ip(),
+                                    port: c.port(),
+                                },
+                                Endpoint {
+                                    ip: s.ip(),
+                                    port: s.port(),
+                                },
+                            );
+                            if !*syn_seen {
+                                let how = match start {
+                                    Start::ClientHello | Start::Sslv2ClientHello => {
+                                        format!("client taken to be the sender of the ClientHello in frame {frame}")
+                                    }
+                                    Start::ServerHello | Start::Sslv2ServerHello => {
+                                        format!("server taken to be the sender of the ServerHello in frame {frame}")
+                                    }
+                                    Start::OtherRecord => "capture starts mid-stream; server taken to be the side on the well-known or lower port".to_string(),
+                                };
+                                n.notes.push(format!("SYN not seen; {how}"));
+                            }
+                            n.notes.append(early_notes);
+                            *rec = Some(Box::new(n));
+                            *tls = Some(Box::new(TlsFlow::new(&opts.limits)));
+                        }
+                    }
+                    None => {
+                        p.bytes += bytes.len() as u64;
+                        let limit = opts.limits.max_probe_bytes;
+                        let [a, b] = &*probe;
+                        if tls.is_none() && (a.bytes > limit || b.bytes > limit) {
+                            *not_tls = true;
+                        }
+                        return;
+                    }
+                }
+            }
+            let sender = if Some(side) == *client_side {
+                Sender::Client
+            } else {
+                Sender::Server
+            };
+            if let (Some(t), Some(n)) = (tls.as_mut(), rec.as_mut()) {
+                t.data(sender, bytes, frame, n);
+            }
+        }
+        StreamEvent::Gap {
+            len, before_frame, ..
+        } => {
+            let sender = if Some(side) == *client_side {
+                Sender::Client
+            } else {
+                Sender::Server
+            };
+            if let (Some(t), Some(n), true) = (
+                tls.as_mut(),
+                rec.as_mut(),
+                probe.get(side).is_some_and(|p| p.detected),
+            ) {
+                t.gap(sender, len, before_frame, n);
+            }
+        }
+        StreamEvent::Conflict { frame, len, .. } => {
+            let dir = if Some(side) == *client_side {
+                "client→server"
+            } else {
+                "server→client"
+            };
+            let text = format!(
+                "{dir} retransmission in frame {frame} differs from the bytes already seen over {len} bytes; kept the first copy"
+            );
+            match rec.as_mut() {
+                Some(n) if n.notes.len() < opts.limits.max_notes => n.notes.push(text),
+                Some(_) => {}
+                None if early_notes.len() < 4 => early_notes.push(text),
+                None => {}
+            }
+        }
+    };
+    op(r, &mut cb);
+    let _ = f;
+    // Once the handshake is decided, stop keeping bytes for retransmission checks.
+    if tls.as_ref().is_some_and(|t| t.decided()) {
+        for r in reasm.iter_mut() {
+            r.stop_keeping_recent();
+        }
+    }
+}
+
+/// Which side is the client, once TLS is found on `side` starting with `start`.
+fn roles(
+    known: Option<usize>,
+    side: usize,
+    start: Start,
+    addr: &[SocketAddr; 2],
+    ports: &[u16],
+) -> usize {
+    if let Some(c) = known {
+        return c;
+    }
+    match start {
+        Start::ClientHello | Start::Sslv2ClientHello => side,
+        Start::ServerHello | Start::Sslv2ServerHello => 1 - side,
+        Start::OtherRecord => {
+            let (p0, p1) = (addr[0].port(), addr[1].port());
+            let server = if ports.contains(&p0) && !ports.contains(&p1) {
+                0
+            } else if ports.contains(&p1) && !ports.contains(&p0) {
+                1
+            } else if p0 < p1 {
+                0
+            } else {
+                1
+            };
+            1 - server
+        }
+    }
+}
+
+fn finish_conn(mut conn: Conn, order: &mut Orderer, stats: &mut Stats) {
+    let dummy = EngineOptions::default();
+    let f = FrameCtx {
+        number: 0,
+        ts: conn.last_ts,
+    };
+    if !conn.not_tls {
+        feed(&mut conn, 0, f, &dummy, &mut |r, cb| r.flush(cb));
+        feed(&mut conn, 1, f, &dummy, &mut |r, cb| r.flush(cb));
+    }
+    match (conn.tls, conn.rec) {
+        (Some(mut tls), Some(mut rec)) => {
+            if conn.truncated > 0 {
+                rec.notes.push(format!(
+                    "{} frames truncated by snaplen (first at frame {})",
+                    conn.truncated, conn.first_truncated
+                ));
+            }
+            rec.last_seen = conn.last_ts;
+            tls.finish(&mut rec);
+            stats.tls_flows += 1;
+            match rec.outcome {
+                crate::record::Outcome::Established => stats.established += 1,
+                crate::record::Outcome::Failed => stats.failed += 1,
+                crate::record::Outcome::Incomplete => stats.incomplete += 1,
+            }
+            order.finish(conn.seq, Some(*rec));
+        }
+        _ => order.finish(conn.seq, None),
+    }
+}
+
+fn evict_oldest(
+    flows: &mut HashMap<FlowKey, Conn>,
+    fifo: &mut VecDeque<(FlowKey, u64)>,
+    order: &mut Orderer,
+    stats: &mut Stats,
+) {
+    while let Some((k, seq)) = fifo.pop_front() {
+        if flows.get(&k).is_some_and(|c| c.seq == seq) {
+            if let Some(mut c) = flows.remove(&k) {
+                if let Some(rec) = c.rec.as_mut() {
+                    rec.notes
+                        .push("flow table full: reported before its end (see --max-flows)".into());
+                }
+                finish_conn(c, order, stats);
+            }
+            return;
+        }
+    }
+}

@@ -1,0 +1,516 @@
+//! TCP stream reassembly for one direction of a connection: sequence numbers in, ordered bytes out.
+//!
+//! In-order payload is handed on at once as a borrowed slice (no copy). Only segments that arrive
+//! ahead of a hole are copied, into a bounded map keyed by stream offset. Retransmissions and
+//! overlaps are trimmed (the first copy wins); while `keep_recent` is on, the last delivered bytes
+//! are kept so that a retransmission carrying *different* bytes is reported. A hole becomes a
+//! [`StreamEvent::Gap`] when the peer acknowledges past it, when the out-of-order budget is spent,
+//! or when the stream is flushed at its end. Sequence numbers are compared with wrapping
+//! arithmetic, so a stream may cross 2^32.
+//!
+//! This module knows nothing of TLS and never prints.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+use std::collections::BTreeMap;
+
+/// What the reassembler tells the layer above.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StreamEvent<'a> {
+    /// The next bytes of the stream, in order.
+    Data {
+        /// The bytes.
+        bytes: &'a [u8],
+        /// Frame that carried them.
+        frame: u64,
+    },
+    /// Bytes that were never captured: the stream skips `len` bytes.
+    Gap {
+        /// Number of bytes missing.
+        len: u64,
+        /// The frame whose data follows the hole (or the frame that revealed it).
+        before_frame: u64,
+        /// Stream offset of the first missing byte.
+        offset: u64,
+    },
+    /// A retransmission whose bytes differ from the copy already delivered; the first copy was kept.
+    Conflict {
+        /// Frame of the differing retransmission.
+        frame: u64,
+        /// Frame whose copy was kept, when known.
+        kept_frame: Option<u64>,
+        /// Number of overlapping bytes that differ.
+        len: usize,
+    },
+}
+
+#[derive(Debug)]
+struct Pending {
+    data: Vec<u8>,
+    frame: u64,
+}
+
+/// How much delivered data is kept to compare retransmissions with.
+const RECENT_WINDOW: usize = 16 * 1024;
+/// A peer acknowledgement further ahead than this is taken as bogus, not as a capture hole.
+const MAX_ACK_JUMP: u64 = 16 * 1024 * 1024;
+
+/// Reassembles one direction of a TCP connection.
+#[derive(Debug, Default)]
+pub struct Reassembler {
+    /// Sequence number of stream offset 0; `None` until the SYN or the first data is seen.
+    base: Option<u32>,
+    /// Offset of the next byte to deliver.
+    delivered: u64,
+    pending: BTreeMap<u64, Pending>,
+    pending_bytes: usize,
+    /// Offset of the FIN, once seen (it takes one sequence number).
+    fin_offset: Option<u64>,
+    keep_recent: bool,
+    recent: Vec<u8>,
+    /// Stream offset of `recent[0]`.
+    recent_start: u64,
+    /// Frame that delivered the newest bytes (for conflict notes).
+    last_frame: u64,
+}
+
+impl Reassembler {
+    /// A reassembler that keeps recent bytes to detect conflicting retransmissions.
+    pub fn new() -> Self {
+        Reassembler {
+            keep_recent: true,
+            ..Default::default()
+        }
+    }
+
+    /// Stops keeping delivered bytes (once the handshake is over) and frees them.
+    pub fn stop_keeping_recent(&mut self) {
+        self.keep_recent = false;
+        self.recent = Vec::new();
+    }
+
+    /// Bytes currently held for out-of-order segments.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending_bytes
+    }
+
+    /// Offset of the next byte expected (bytes of stream delivered or skipped so far).
+    pub fn offset(&self) -> u64 {
+        self.delivered
+    }
+
+    /// True once the stream's start is known (SYN or first data seen).
+    pub fn is_started(&self) -> bool {
+        self.base.is_some()
+    }
+
+    /// Records the SYN: data starts at `seq + 1`. A SYN after data started is ignored.
+    pub fn syn(&mut self, seq: u32) {
+        if self.base.is_none() {
+            self.base = Some(seq.wrapping_add(1));
+        }
+    }
+
+    /// Records the FIN at `seq` (after `len` payload bytes of the same segment).
+    pub fn fin(&mut self, seq: u32, len: usize) {
+        if let Some(off) = self.offset_of(seq) {
+            if off >= 0 {
+                self.fin_offset = Some(off as u64 + len as u64);
+            }
+        }
+    }
+
+    /// Stream offset of `seq`, relative to what has been delivered (may be negative: old data).
+    fn offset_of(&self, seq: u32) -> Option<i64> {
+        let base = self.base?;
+        let next_seq = base.wrapping_add(self.delivered as u32);
+        let delta = seq.wrapping_sub(next_seq) as i32;
+        Some(self.delivered as i64 + i64::from(delta))
+    }
+
+    /// Adds one segment's payload and emits what becomes deliverable.
+    pub fn push(
+        &mut self,
+        seq: u32,
+        payload: &[u8],
+        frame: u64,
+        max_pending: usize,
+        out: &mut dyn FnMut(StreamEvent<'_>),
+    ) {
+        if payload.is_empty() {
+            return;
+        }
+        if self.base.is_none() {
+            // No SYN seen: pick the stream up at this segment.
+            self.base = Some(seq);
+        }
+        let Some(off) = self.offset_of(seq) else {
+            return;
+        };
+        let end = off + payload.len() as i64;
+        if end <= self.delivered as i64 {
+            self.compare_old(off, payload, frame, out);
+            return;
+        }
+        let skip = (self.delivered as i64 - off).max(0) as usize;
+        if skip > 0 {
+            if let Some(old) = payload.get(..skip) {
+                self.compare_old(off, old, frame, out);
+            }
+        }
+        let Some(fresh) = payload.get(skip..) else {
+            return;
+        };
+        let start = (off + skip as i64) as u64;
+        if start == self.delivered {
+            self.deliver(fresh, frame, out);
+            self.drain(out);
+        } else {
+            self.hold(start, fresh, frame);
+            if self.pending_bytes > max_pending {
+                self.skip_hole(frame, out);
+            }
+        }
+    }
+
+    /// The peer acknowledged `ack`: bytes before it were sent, so a hole before it was lost by
+    /// the capture, not by the network.
+    pub fn peer_ack(&mut self, ack: u32, frame: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
+        let Some(off) = self.offset_of(ack) else {
+            return;
+        };
+        if off <= self.delivered as i64 {
+            return;
+        }
+        let mut ack_off = off as u64;
+        if let Some(fin) = self.fin_offset {
+            if ack_off > fin {
+                ack_off = fin; // the FIN's own sequence number is not data
+            }
+        }
+        if ack_off <= self.delivered || ack_off - self.delivered > MAX_ACK_JUMP {
+            return;
+        }
+        match self.pending.keys().next() {
+            Some(&k) if k <= ack_off => self.skip_hole(frame, out),
+            Some(_) | None => {
+                let len = ack_off - self.delivered;
+                out(StreamEvent::Gap {
+                    len,
+                    before_frame: frame,
+                    offset: self.delivered,
+                });
+                self.delivered = ack_off;
+                self.reset_recent();
+                self.drain(out);
+            }
+        }
+    }
+
+    /// End of stream (FIN, RST or end of capture): whatever is held past a hole is delivered
+    /// after a gap event.
+    pub fn flush(&mut self, out: &mut dyn FnMut(StreamEvent<'_>)) {
+        while !self.pending.is_empty() {
+            let frame = self.pending.values().next().map_or(0, |p| p.frame);
+            self.skip_hole(frame, out);
+        }
+    }
+
+    fn hold(&mut self, start: u64, data: &[u8], frame: u64) {
+        // First copy wins: a segment at an offset already held is only kept for what it adds.
+        if let Some(existing) = self.pending.get(&start) {
+            if existing.data.len() >= data.len() {
+                return;
+            }
+            let extra_start = start + existing.data.len() as u64;
+            if let Some(rest) = data.get(existing.data.len()..) {
+                let rest = rest.to_vec();
+                self.pending_bytes += rest.len();
+                self.pending
+                    .entry(extra_start)
+                    .or_insert(Pending { data: rest, frame });
+            }
+            return;
+        }
+        self.pending_bytes += data.len();
+        self.pending.insert(
+            start,
+            Pending {
+                data: data.to_vec(),
+                frame,
+            },
+        );
+    }
+
+    /// Skips the hole before the first held segment, then delivers what follows it.
+    fn skip_hole(&mut self, frame: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
+        if let Some((&k, p)) = self.pending.iter().next() {
+            if k > self.delivered {
+                out(StreamEvent::Gap {
+                    len: k - self.delivered,
+                    before_frame: p.frame.max(frame.min(p.frame)),
+                    offset: self.delivered,
+                });
+                self.delivered = k;
+                self.reset_recent();
+            }
+        }
+        self.drain(out);
+    }
+
+    fn drain(&mut self, out: &mut dyn FnMut(StreamEvent<'_>)) {
+        while let Some(entry) = self.pending.first_entry() {
+            let k = *entry.key();
+            if k > self.delivered {
+                break;
+            }
+            let p = entry.remove();
+            self.pending_bytes -= p.data.len();
+            let skip = (self.delivered - k) as usize;
+            if skip >= p.data.len() {
+                self.compare_old(k as i64, &p.data, p.frame, out);
+                continue;
+            }
+            if let (Some(old), Some(fresh)) = (p.data.get(..skip), p.data.get(skip..)) {
+                self.compare_old(k as i64, old, p.frame, out);
+                self.deliver(fresh, p.frame, out);
+            }
+        }
+    }
+
+    fn deliver(&mut self, bytes: &[u8], frame: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
+        if self.keep_recent {
+            if self.recent.is_empty() {
+                self.recent_start = self.delivered;
+            }
+            self.recent.extend_from_slice(bytes);
+            if self.recent.len() > 2 * RECENT_WINDOW {
+                let cut = self.recent.len() - RECENT_WINDOW;
+                self.recent.drain(..cut);
+                self.recent_start += cut as u64;
+            }
+        }
+        self.delivered += bytes.len() as u64;
+        self.last_frame = frame;
+        out(StreamEvent::Data { bytes, frame });
+    }
+
+    fn reset_recent(&mut self) {
+        self.recent.clear();
+        self.recent_start = self.delivered;
+    }
+
+    /// Compares already-delivered bytes at `off` with a retransmitted copy.
+    fn compare_old(&self, off: i64, data: &[u8], frame: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
+        if !self.keep_recent || off < 0 {
+            return;
+        }
+        let off = off as u64;
+        if off < self.recent_start {
+            return;
+        }
+        let rel = (off - self.recent_start) as usize;
+        let Some(kept) = self.recent.get(rel..) else {
+            return;
+        };
+        let differ = kept.iter().zip(data).filter(|(a, b)| a != b).count();
+        if differ > 0 {
+            out(StreamEvent::Conflict {
+                frame,
+                kept_frame: None,
+                len: differ,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, Eq)]
+    enum Ev {
+        Data(Vec<u8>, u64),
+        Gap(u64, u64),
+        Conflict(u64, usize),
+    }
+
+    fn run(r: &mut Reassembler, segs: &[(u32, &[u8], u64)]) -> Vec<Ev> {
+        let mut evs = Vec::new();
+        for (seq, data, frame) in segs {
+            r.push(*seq, data, *frame, 1 << 20, &mut |e| evs.push(conv(e)));
+        }
+        evs
+    }
+
+    fn conv(e: StreamEvent<'_>) -> Ev {
+        match e {
+            StreamEvent::Data { bytes, frame } => Ev::Data(bytes.to_vec(), frame),
+            StreamEvent::Gap {
+                len, before_frame, ..
+            } => Ev::Gap(len, before_frame),
+            StreamEvent::Conflict { frame, len, .. } => Ev::Conflict(frame, len),
+        }
+    }
+
+    fn bytes(evs: &[Ev]) -> Vec<u8> {
+        evs.iter()
+            .filter_map(|e| match e {
+                Ev::Data(d, _) => Some(d.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    #[test]
+    fn in_order_after_syn() {
+        let mut r = Reassembler::new();
+        r.syn(999);
+        let evs = run(&mut r, &[(1000, b"abc", 2), (1003, b"def", 3)]);
+        assert_eq!(
+            evs,
+            vec![Ev::Data(b"abc".to_vec(), 2), Ev::Data(b"def".to_vec(), 3)]
+        );
+    }
+
+    #[test]
+    fn out_of_order_segments_are_held_then_delivered() {
+        let mut r = Reassembler::new();
+        r.syn(0);
+        let evs = run(&mut r, &[(1, b"aaa", 4), (7, b"ccc", 5), (4, b"bbb", 6)]);
+        assert_eq!(
+            evs,
+            vec![
+                Ev::Data(b"aaa".to_vec(), 4),
+                Ev::Data(b"bbb".to_vec(), 6),
+                Ev::Data(b"ccc".to_vec(), 5)
+            ]
+        );
+        assert_eq!(r.pending_bytes(), 0);
+    }
+
+    #[test]
+    fn retransmission_overlap_first_copy_wins() {
+        let mut r = Reassembler::new();
+        r.syn(0);
+        let evs = run(&mut r, &[(1, b"abcd", 1), (3, b"cdef", 2)]);
+        assert_eq!(bytes(&evs), b"abcdef");
+        assert!(!evs.iter().any(|e| matches!(e, Ev::Conflict(..))));
+    }
+
+    #[test]
+    fn retransmission_with_different_bytes_is_reported() {
+        let mut r = Reassembler::new();
+        r.syn(0);
+        let evs = run(&mut r, &[(1, b"abcd", 1), (1, b"abXY", 7)]);
+        assert_eq!(bytes(&evs), b"abcd");
+        assert_eq!(evs.last(), Some(&Ev::Conflict(7, 2)));
+    }
+
+    #[test]
+    fn sequence_wrap() {
+        let mut r = Reassembler::new();
+        r.syn(u32::MAX - 2);
+        let evs = run(
+            &mut r,
+            &[(u32::MAX - 1, b"ab", 1), (0, b"cd", 2), (2, b"ef", 3)],
+        );
+        assert_eq!(bytes(&evs), b"abcdef");
+    }
+
+    #[test]
+    fn out_of_order_across_wrap() {
+        let mut r = Reassembler::new();
+        r.syn(u32::MAX - 2);
+        let evs = run(&mut r, &[(0, b"cd", 2), (u32::MAX - 1, b"ab", 1)]);
+        assert_eq!(bytes(&evs), b"abcd");
+    }
+
+    #[test]
+    fn hole_becomes_gap_on_flush() {
+        let mut r = Reassembler::new();
+        r.syn(0);
+        let mut evs = run(&mut r, &[(1, b"ab", 1), (10, b"zz", 3)]);
+        r.flush(&mut |e| evs.push(conv(e)));
+        assert_eq!(
+            evs,
+            vec![
+                Ev::Data(b"ab".to_vec(), 1),
+                Ev::Gap(7, 3),
+                Ev::Data(b"zz".to_vec(), 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn peer_ack_past_hole_reveals_gap() {
+        let mut r = Reassembler::new();
+        r.syn(0);
+        let mut evs = run(&mut r, &[(1, b"ab", 1)]);
+        r.peer_ack(20, 5, &mut |e| evs.push(conv(e)));
+        assert_eq!(evs.last(), Some(&Ev::Gap(17, 5)));
+        let more = run(&mut r, &[(20, b"x", 6)]);
+        assert_eq!(more, vec![Ev::Data(b"x".to_vec(), 6)]);
+    }
+
+    #[test]
+    fn ack_of_fin_is_not_a_gap() {
+        let mut r = Reassembler::new();
+        r.syn(0);
+        let mut evs = run(&mut r, &[(1, b"ab", 1)]);
+        r.fin(3, 0);
+        r.peer_ack(4, 5, &mut |e| evs.push(conv(e)));
+        assert_eq!(evs, vec![Ev::Data(b"ab".to_vec(), 1)]);
+    }
+
+    #[test]
+    fn pending_budget_forces_gap() {
+        let mut r = Reassembler::new();
+        r.syn(0);
+        let mut evs = Vec::new();
+        r.push(1, b"a", 1, 4, &mut |e| evs.push(conv(e)));
+        r.push(100, b"bbbbb", 2, 4, &mut |e| evs.push(conv(e)));
+        assert_eq!(
+            evs,
+            vec![
+                Ev::Data(b"a".to_vec(), 1),
+                Ev::Gap(98, 2),
+                Ev::Data(b"bbbbb".to_vec(), 2)
+            ]
+        );
+        assert_eq!(r.pending_bytes(), 0);
+    }
+
+    #[test]
+    fn midstream_pickup_without_syn() {
+        let mut r = Reassembler::new();
+        let evs = run(&mut r, &[(5000, b"hello", 9), (5005, b"!", 10)]);
+        assert_eq!(bytes(&evs), b"hello!");
+    }
+
+    #[test]
+    fn any_order_and_duplication_gives_same_bytes() {
+        // A deterministic shuffle over every permutation of 4 segments, each sent twice.
+        let segs: [(u32, &[u8]); 4] = [(1, b"abc"), (4, b"defg"), (8, b"hi"), (10, b"jklm")];
+        let perms = [
+            [0, 1, 2, 3],
+            [3, 2, 1, 0],
+            [1, 3, 0, 2],
+            [2, 0, 3, 1],
+            [0, 2, 1, 3],
+        ];
+        for p in perms {
+            let mut r = Reassembler::new();
+            r.syn(0);
+            let mut all = Vec::new();
+            for &i in p.iter().chain(p.iter()) {
+                let (s, d) = segs[i];
+                r.push(s, d, i as u64, 1 << 20, &mut |e| all.push(conv(e)));
+            }
+            assert_eq!(bytes(&all), b"abcdefghijklm", "order {p:?}");
+        }
+    }
+}

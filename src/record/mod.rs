@@ -1,0 +1,402 @@
+//! The vocabulary: the negotiation record (one per flow), its parts, inputs and stats.
+//!
+//! This is the JSON contract `tlsnoop/1`. Every type here is plain data that the TLS layer and
+//! analysis fill and reporters only read. Keys are never renamed: later work adds keys only.
+//! Unknown values are `null` (or `[]`), never a missing key. It imports nothing of ours except the
+//! name tables, which are vocabulary too.
+
+mod hello;
+mod time;
+
+pub use self::hello::{ClientHelloInfo, ServerHelloInfo};
+pub use self::time::Timestamp;
+
+use crate::names;
+use serde::{Serialize, Serializer};
+use std::net::IpAddr;
+
+/// The schema name written in `--format json` documents.
+pub const SCHEMA: &str = "tlsnoop/1";
+
+/// A TLS or SSL protocol version as sent on the wire (`0x0303` is TLS 1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version(pub u16);
+
+impl Version {
+    /// The name a person reads: "TLS 1.3", "SSL 3.0", "TLS 1.3 (draft 23)", else "0x7e02".
+    pub fn name(&self) -> String {
+        match names::version(self.0) {
+            Some(n) => n.to_string(),
+            None => format!("0x{:04x}", self.0),
+        }
+    }
+}
+
+impl Serialize for Version {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+/// Writes a 16-bit code point as `"0x1301"`.
+pub fn hex16(v: u16) -> String {
+    format!("0x{v:04x}")
+}
+
+/// Writes an 8-bit code point as `"0x01"`.
+pub fn hex8(v: u8) -> String {
+    format!("0x{v:02x}")
+}
+
+/// One end of a TCP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Endpoint {
+    /// IPv4 or IPv6 address.
+    pub ip: IpAddr,
+    /// TCP port.
+    pub port: u16,
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.ip {
+            IpAddr::V4(ip) => write!(f, "{ip}:{}", self.port),
+            IpAddr::V6(ip) => write!(f, "[{ip}]:{}", self.port),
+        }
+    }
+}
+
+/// How far the handshake got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Both Finished seen, or TLS 1.3 ServerHello then application data from both sides, or a
+    /// resumed handshake completed.
+    Established,
+    /// A fatal alert, or a reset/close before the handshake completed.
+    Failed,
+    /// The capture ended or has holes before an answer.
+    Incomplete,
+}
+
+impl Outcome {
+    /// The outcome as the word used in JSON and text.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Established => "established",
+            Outcome::Failed => "failed",
+            Outcome::Incomplete => "incomplete",
+        }
+    }
+}
+
+/// The negotiated cipher suite with both names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CipherSuite(pub u16);
+
+impl CipherSuite {
+    /// IANA name, if the suite is in the table.
+    pub fn iana(&self) -> Option<&'static str> {
+        names::cipher_suite(self.0).map(|c| c.iana)
+    }
+    /// OpenSSL name, if OpenSSL has one.
+    pub fn openssl(&self) -> Option<&'static str> {
+        names::cipher_suite(self.0).and_then(|c| c.openssl)
+    }
+}
+
+impl Serialize for CipherSuite {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("CipherSuite", 3)?;
+        st.serialize_field("id", &hex16(self.0))?;
+        st.serialize_field("iana", &self.iana())?;
+        st.serialize_field("openssl", &self.openssl())?;
+        st.end()
+    }
+}
+
+/// Which side sent something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sender {
+    /// The TLS client (sent SYN, else the ClientHello).
+    Client,
+    /// The TLS server.
+    Server,
+}
+
+impl Sender {
+    /// "client" or "server".
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Sender::Client => "client",
+            Sender::Server => "server",
+        }
+    }
+    /// The other side.
+    pub fn peer(&self) -> Sender {
+        match self {
+            Sender::Client => Sender::Server,
+            Sender::Server => Sender::Client,
+        }
+    }
+    /// "client→server" or "server→client": the direction of data this side sends.
+    pub fn arrow(&self) -> &'static str {
+        match self {
+            Sender::Client => "client→server",
+            Sender::Server => "server→client",
+        }
+    }
+}
+
+/// A TLS alert seen on the flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    /// Who sent it.
+    pub from: Sender,
+    /// "warning", "fatal", or "0x05" for an unknown level; null when encrypted.
+    pub level: Option<String>,
+    /// "protocol_version", … or "0x99" for an unknown code; null when encrypted.
+    pub description: Option<String>,
+    /// True when the alert record was encrypted (only its presence is known).
+    pub encrypted: bool,
+    /// Frame that completed the alert record.
+    pub frame: u64,
+}
+
+impl Alert {
+    /// True for a plaintext fatal alert.
+    pub fn is_fatal(&self) -> bool {
+        self.level.as_deref() == Some("fatal")
+    }
+}
+
+/// A public key's algorithm and size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyInfo {
+    /// "RSA", "EC", "Ed25519", "Ed448", "DSA", or the algorithm OID when unknown.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Key size in bits (RSA modulus bits, curve size), or null when unknown.
+    pub bits: Option<u32>,
+    /// Curve name for EC keys ("secp256r1"), else null.
+    pub curve: Option<String>,
+}
+
+/// One certificate as sent on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertInfo {
+    /// Subject distinguished name, RFC 4514 style ("CN=server.test, O=tlsnoop").
+    pub subject: Option<String>,
+    /// Issuer distinguished name.
+    pub issuer: Option<String>,
+    /// Serial number, uppercase hex bytes separated by colons.
+    pub serial: Option<String>,
+    /// Start of validity, RFC 3339.
+    pub not_before: Option<String>,
+    /// End of validity, RFC 3339.
+    pub not_after: Option<String>,
+    /// Start of validity, seconds since the epoch (for analysis at capture time).
+    #[serde(skip)]
+    pub not_before_unix: Option<i64>,
+    /// End of validity, seconds since the epoch.
+    #[serde(skip)]
+    pub not_after_unix: Option<i64>,
+    /// DNS names in the subjectAltName extension.
+    pub san_dns: Vec<String>,
+    /// IP addresses in the subjectAltName extension.
+    pub san_ip: Vec<String>,
+    /// Public key type and size.
+    pub key: Option<KeyInfo>,
+    /// Signature algorithm ("sha256WithRSAEncryption", "ecdsa-with-SHA256", or the OID).
+    pub signature_algorithm: Option<String>,
+    /// basicConstraints CA flag.
+    pub is_ca: bool,
+    /// SHA-256 of the DER, lowercase hex.
+    pub sha256: String,
+    /// Length of the DER in bytes.
+    pub der_len: usize,
+    /// Why the certificate could not be parsed, if it could not (the other fields are then null).
+    pub parse_error: Option<String>,
+    /// Frame that completed the Certificate message.
+    pub frame: u64,
+}
+
+/// A negotiation record: everything seen of one TCP connection that carried TLS.
+#[derive(Debug, Clone, Serialize)]
+pub struct Negotiation {
+    /// 1-based, in order of first packet (over all inputs).
+    pub id: u64,
+    /// Index into the document's `inputs`.
+    pub input: usize,
+    /// 1-based frame number of the flow's first packet in its file, as Wireshark counts.
+    pub first_frame: u64,
+    /// Time of the first packet.
+    pub first_seen: Timestamp,
+    /// Time of the last packet.
+    pub last_seen: Timestamp,
+    /// Always "tcp" for now.
+    pub transport: &'static str,
+    /// The TLS client.
+    pub client: Endpoint,
+    /// The TLS server.
+    pub server: Endpoint,
+    /// How far the handshake got.
+    pub outcome: Outcome,
+    /// The negotiated version (TLS 1.3 from supported_versions).
+    pub version: Option<Version>,
+    /// The negotiated cipher suite.
+    pub cipher_suite: Option<CipherSuite>,
+    /// The key exchange group (server key_share or ServerKeyExchange named curve), e.g. "x25519".
+    pub group: Option<String>,
+    /// Server name from the ClientHello's SNI.
+    pub sni: Option<String>,
+    /// The ALPN protocol the server selected.
+    pub alpn: Option<String>,
+    /// Session id echoed, session ticket or PSK accepted.
+    pub resumed: bool,
+    /// The server sent a HelloRetryRequest.
+    pub hello_retry_request: bool,
+    /// A CertificateStatus was sent (TLS ≤ 1.2); null when it cannot be seen (TLS 1.3).
+    pub ocsp_stapled: Option<bool>,
+    /// 0-RTT early data offered by the client (accepted is not visible without keys).
+    pub early_data: bool,
+    /// What the client offered.
+    pub client_hello: Option<ClientHelloInfo>,
+    /// What the server chose.
+    pub server_hello: Option<ServerHelloInfo>,
+    /// Server certificate chain, in the order sent (TLS ≤ 1.2; encrypted in TLS 1.3).
+    pub certificates: Vec<CertInfo>,
+    /// Client certificate chain, in the order sent.
+    pub client_certificates: Vec<CertInfo>,
+    /// The server asked for a client certificate.
+    pub certificate_request: bool,
+    /// Alerts in the order seen.
+    pub alerts: Vec<Alert>,
+    /// One letter per message, Zeek's ssl_history convention (uppercase = client).
+    pub history: String,
+    /// The first FIN or RST seen, if any.
+    pub close: Option<Close>,
+    /// Facts about the capture of this flow (gaps, retransmissions, truncation, limits hit).
+    pub notes: Vec<String>,
+}
+
+/// How a TCP connection was closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Close {
+    /// Who closed it.
+    pub from: Sender,
+    /// "fin" or "rst".
+    pub kind: CloseKind,
+    /// Frame of the FIN or RST.
+    pub frame: u64,
+    /// The TLS handshake was still in progress (not established, no fatal alert yet).
+    pub during_handshake: bool,
+}
+
+/// A FIN or a RST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CloseKind {
+    /// An orderly close.
+    Fin,
+    /// A reset.
+    Rst,
+}
+
+impl Negotiation {
+    /// An empty record for a flow between `client` and `server` first seen at `first_frame`.
+    pub fn new(
+        input: usize,
+        first_frame: u64,
+        ts: Timestamp,
+        client: Endpoint,
+        server: Endpoint,
+    ) -> Self {
+        Negotiation {
+            id: 0,
+            input,
+            first_frame,
+            first_seen: ts,
+            last_seen: ts,
+            transport: "tcp",
+            client,
+            server,
+            outcome: Outcome::Incomplete,
+            version: None,
+            cipher_suite: None,
+            group: None,
+            sni: None,
+            alpn: None,
+            resumed: false,
+            hello_retry_request: false,
+            ocsp_stapled: None,
+            early_data: false,
+            client_hello: None,
+            server_hello: None,
+            certificates: Vec::new(),
+            client_certificates: Vec::new(),
+            certificate_request: false,
+            alerts: Vec::new(),
+            history: String::new(),
+            close: None,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// One input file as read.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InputInfo {
+    /// Path as given on the command line ("-" for stdin).
+    pub path: String,
+    /// "pcap", "pcapng", "pcap.gz", "pcapng.gz", or null when the file could not be read.
+    pub format: Option<String>,
+    /// Link types seen ("ethernet", "linux_sll2", …).
+    pub link_types: Vec<String>,
+    /// Frames read.
+    pub packets: u64,
+    /// Captured bytes of the frames read.
+    pub bytes: u64,
+    /// Time of the first frame.
+    pub first_ts: Option<Timestamp>,
+    /// Time of the last frame.
+    pub last_ts: Option<Timestamp>,
+    /// Facts about the file (unknown link type, file ends inside a frame, read error).
+    pub notes: Vec<String>,
+}
+
+/// Counters over all inputs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Frames read.
+    pub packets: u64,
+    /// TCP connections seen (TLS or not).
+    pub tcp_flows: u64,
+    /// Flows reported (carried TLS or looked like it).
+    pub tls_flows: u64,
+    /// Reported flows whose outcome is established.
+    pub established: u64,
+    /// Reported flows whose outcome is failed.
+    pub failed: u64,
+    /// Reported flows whose outcome is incomplete.
+    pub incomplete: u64,
+    /// Frames whose captured length was shorter than their original length.
+    pub truncated_packets: u64,
+    /// Frames that could not be decoded down to TCP although they claimed to be IP.
+    pub decode_errors: u64,
+}
+
+impl std::ops::AddAssign<&Stats> for Stats {
+    fn add_assign(&mut self, o: &Stats) {
+        self.packets += o.packets;
+        self.tcp_flows += o.tcp_flows;
+        self.tls_flows += o.tls_flows;
+        self.established += o.established;
+        self.failed += o.failed;
+        self.incomplete += o.incomplete;
+        self.truncated_packets += o.truncated_packets;
+        self.decode_errors += o.decode_errors;
+    }
+}

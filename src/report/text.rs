@@ -1,0 +1,260 @@
+//! The text report: one compact block per flow, then a summary. Network text is escaped.
+
+use super::escape::terminal;
+use super::Sink;
+use crate::names;
+use crate::record::{CertInfo, InputInfo, Negotiation, Outcome, Stats};
+use anstyle::{AnsiColor, Style};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Writes the human-readable report.
+pub struct TextSink<W: Write> {
+    out: W,
+    color: bool,
+    versions: BTreeMap<String, u64>,
+    suites: BTreeMap<String, u64>,
+}
+
+const OFFER_SUITES_SHOWN: usize = 4;
+
+impl<W: Write> TextSink<W> {
+    /// A sink writing to `out`, with ANSI colors when `color`.
+    pub fn new(out: W, color: bool) -> Self {
+        TextSink {
+            out,
+            color,
+            versions: BTreeMap::new(),
+            suites: BTreeMap::new(),
+        }
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn field(&mut self, name: &str, value: &str) -> io::Result<()> {
+        writeln!(self.out, "    {name:<13}{value}")
+    }
+}
+
+fn outcome_style(o: Outcome) -> Style {
+    let c = match o {
+        Outcome::Established => AnsiColor::Green,
+        Outcome::Failed => AnsiColor::Red,
+        Outcome::Incomplete => AnsiColor::Yellow,
+    };
+    Style::new().fg_color(Some(c.into())).bold()
+}
+
+fn hex_name(id: u16, name: Option<&str>) -> String {
+    match name {
+        Some(n) => n.to_string(),
+        None if names::is_grease(id) => "GREASE".to_string(),
+        None => format!("0x{id:04x}"),
+    }
+}
+
+fn offer_summary(n: &Negotiation) -> Option<String> {
+    let ch = n.client_hello.as_ref()?;
+    let versions: Vec<String> = if ch.versions.is_empty() {
+        vec![format!(
+            "up to {}",
+            crate::record::Version(ch.legacy_version).name()
+        )]
+    } else {
+        ch.versions
+            .iter()
+            .filter(|v| !names::is_grease(**v))
+            .map(|v| crate::record::Version(*v).name())
+            .collect()
+    };
+    let suites: Vec<String> = ch
+        .cipher_suites
+        .iter()
+        .filter(|s| !names::is_grease(**s))
+        .take(OFFER_SUITES_SHOWN)
+        .map(|s| hex_name(*s, names::cipher_suite_name(*s)))
+        .collect();
+    let more = ch.cipher_suites.len().saturating_sub(suites.len());
+    let mut s = format!(
+        "{}; {} suites: {}{}",
+        versions.join(", "),
+        ch.cipher_suites.len(),
+        suites.join(", "),
+        if more > 0 {
+            format!(", +{more} more")
+        } else {
+            String::new()
+        }
+    );
+    let groups: Vec<String> = ch
+        .groups
+        .iter()
+        .filter(|g| !names::is_grease(**g))
+        .map(|g| hex_name(*g, names::group(*g)))
+        .collect();
+    if !groups.is_empty() {
+        s.push_str(&format!("; groups {}", groups.join(", ")));
+    }
+    if !ch.alpn.is_empty() {
+        let alpn: Vec<String> = ch.alpn.iter().map(|a| terminal(a).into_owned()).collect();
+        s.push_str(&format!("; alpn {}", alpn.join(", ")));
+    }
+    if ch.sslv2_format {
+        s.push_str(" (SSLv2-format hello)");
+    }
+    Some(s)
+}
+
+fn cert_line(i: usize, c: &CertInfo) -> String {
+    if let Some(e) = &c.parse_error {
+        return format!(
+            "[{i}] unparseable certificate ({} bytes, sha256 {}): {}",
+            c.der_len,
+            c.sha256,
+            terminal(e)
+        );
+    }
+    let key = c
+        .key
+        .as_ref()
+        .map_or("key ?".to_string(), |k| match (k.bits, &k.curve) {
+            (_, Some(curve)) => format!("{} {curve}", k.kind),
+            (Some(b), None) => format!("{} {b}", k.kind),
+            (None, None) => k.kind.clone(),
+        });
+    format!(
+        "[{i}] {}  issuer {}  not after {}  {}",
+        terminal(c.subject.as_deref().unwrap_or("?")),
+        terminal(c.issuer.as_deref().unwrap_or("?")),
+        c.not_after.as_deref().unwrap_or("?"),
+        key
+    )
+}
+
+impl<W: Write> Sink for TextSink<W> {
+    fn flow(&mut self, n: &Negotiation) -> io::Result<()> {
+        let dur = n.last_seen.seconds_since(n.first_seen);
+        let head = format!("#{}  {} → {}", n.id, n.client, n.server);
+        let head = self.paint(Style::new().bold(), &head);
+        writeln!(
+            self.out,
+            "{head}  frame {}  {}  ({dur:.3} s)",
+            n.first_frame, n.first_seen
+        )?;
+        let mut outcome = n.outcome.as_str().to_string();
+        if n.resumed {
+            outcome.push_str(", resumed");
+        }
+        if n.hello_retry_request {
+            outcome.push_str(", after HelloRetryRequest");
+        }
+        let outcome = self.paint(outcome_style(n.outcome), &outcome);
+        self.field("outcome", &outcome)?;
+        if let Some(v) = n.version {
+            self.field("version", &v.name())?;
+            *self.versions.entry(v.name()).or_default() += 1;
+        }
+        if let Some(cs) = n.cipher_suite {
+            let iana = cs.iana().unwrap_or("unknown");
+            let line = match cs.openssl() {
+                Some(o) if o != iana => format!("0x{:04x} {iana} (OpenSSL {o})", cs.0),
+                _ => format!("0x{:04x} {iana}", cs.0),
+            };
+            self.field("cipher", &line)?;
+            *self.suites.entry(iana.to_string()).or_default() += 1;
+        }
+        if let Some(g) = &n.group {
+            self.field("group", g)?;
+        }
+        if let Some(s) = &n.sni {
+            self.field("sni", &terminal(s))?;
+        }
+        if let Some(a) = &n.alpn {
+            self.field("alpn", &terminal(a))?;
+        }
+        if let Some(o) = offer_summary(n) {
+            self.field("client offer", &o)?;
+        }
+        for (label, certs) in [
+            ("certificates", &n.certificates),
+            ("client certs", &n.client_certificates),
+        ] {
+            for (i, c) in certs.iter().enumerate() {
+                let line = cert_line(i, c);
+                self.field(if i == 0 { label } else { "" }, &line)?;
+            }
+        }
+        for (i, a) in n.alerts.iter().enumerate() {
+            let what = if a.encrypted {
+                "encrypted alert".to_string()
+            } else {
+                format!(
+                    "{} {}",
+                    a.level.as_deref().unwrap_or("?"),
+                    a.description.as_deref().unwrap_or("?")
+                )
+            };
+            let line = format!("{} sent {what} (frame {})", a.from.as_str(), a.frame);
+            self.field(if i == 0 { "alerts" } else { "" }, &line)?;
+        }
+        if let Some(c) = &n.close {
+            let kind = match c.kind {
+                crate::record::CloseKind::Fin => "FIN",
+                crate::record::CloseKind::Rst => "RST",
+            };
+            let when = if c.during_handshake {
+                " during the handshake"
+            } else {
+                ""
+            };
+            self.field(
+                "closed",
+                &format!("{} sent {kind}{when} (frame {})", c.from.as_str(), c.frame),
+            )?;
+        }
+        self.field("history", &n.history)?;
+        for (i, note) in n.notes.iter().enumerate() {
+            self.field(if i == 0 { "notes" } else { "" }, &terminal(note))?;
+        }
+        writeln!(self.out)
+    }
+
+    fn finish(&mut self, inputs: &[InputInfo], stats: &Stats) -> io::Result<()> {
+        for i in inputs {
+            for note in &i.notes {
+                writeln!(self.out, "note: {}: {}", terminal(&i.path), terminal(note))?;
+            }
+        }
+        writeln!(
+            self.out,
+            "{} TLS flows: {} established, {} failed, {} incomplete ({} TCP flows, {} packets)",
+            stats.tls_flows,
+            stats.established,
+            stats.failed,
+            stats.incomplete,
+            stats.tcp_flows,
+            stats.packets
+        )?;
+        let join = |m: &BTreeMap<String, u64>| {
+            let mut v: Vec<(&String, &u64)> = m.iter().collect();
+            v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            v.iter()
+                .map(|(k, n)| format!("{k} ×{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !self.versions.is_empty() {
+            writeln!(self.out, "  versions: {}", join(&self.versions))?;
+        }
+        if !self.suites.is_empty() {
+            writeln!(self.out, "  cipher suites: {}", join(&self.suites))?;
+        }
+        self.out.flush()
+    }
+}

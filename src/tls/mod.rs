@@ -1,0 +1,826 @@
+//! Byte streams → TLS facts. The only module that uses tls-parser and x509-parser.
+//!
+//! A [`TlsFlow`] receives each direction's reassembled bytes (and gaps and closes), frames
+//! records itself (tls-parser has no defragmentation helper), rebuilds handshake messages across
+//! records and segments, decodes them and fills the flow's [`Negotiation`]. After a
+//! ChangeCipherSpec (TLS ≤ 1.2) or the ServerHello (TLS 1.3) records of that direction are
+//! encrypted: only their headers are read. Once the handshake is decided nothing is buffered any
+//! more; the record headers are still walked to see alerts.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+pub mod cert;
+pub mod detect;
+mod hello;
+mod sslv2;
+
+use crate::config::Limits;
+use crate::record::{
+    hex8, Alert, CipherSuite, Close, CloseKind, Negotiation, Outcome, Sender, Version,
+};
+use detect::MAX_RECORD_BODY;
+
+const CCS: u8 = 20;
+const ALERT: u8 = 21;
+const HANDSHAKE: u8 = 22;
+const APPDATA: u8 = 23;
+const HEARTBEAT: u8 = 24;
+
+/// Per-direction record and handshake reassembly state.
+#[derive(Debug, Default)]
+struct Dir {
+    /// Header bytes of the record being read (5, or 2 for SSLv2).
+    hdr: Vec<u8>,
+    /// Content type of the current record, once its header is complete.
+    cur_type: Option<u8>,
+    /// Body bytes of the current record still to come.
+    body_left: usize,
+    /// Total body length of the current record.
+    body_len: usize,
+    /// Body of the current record, when it is buffered (plaintext handshake, alert, CCS).
+    body: Vec<u8>,
+    buffering: bool,
+    /// Partial handshake messages.
+    hs: Vec<u8>,
+    /// Bytes of an oversized handshake message still to skip.
+    hs_skip: usize,
+    /// Records of this direction are encrypted.
+    encrypted: bool,
+    /// Framing lost after a gap; waiting for a plausible record header.
+    lost: bool,
+    /// Index into notes of the gap note to complete when framing resumes.
+    gap_note: Option<usize>,
+    /// Nothing parsed yet in this direction (an SSLv2 hello is only accepted first).
+    at_start: bool,
+    /// SSLv2 record being read.
+    v2: bool,
+    /// An encrypted Finished (TLS ≤ 1.2) was seen.
+    finished: bool,
+    /// Encrypted records after the handshake keys took effect, excluding alert-sized ones.
+    enc_records: u32,
+    /// A fatal alert was sent by this side.
+    fatal_alert: bool,
+    /// Any alert sent encrypted before the handshake was decided.
+    enc_alert_early: bool,
+    /// Handshake messages parsed.
+    messages: u32,
+    /// Session id sent in its hello.
+    session_id: Vec<u8>,
+    /// Server: Certificate / ServerKeyExchange / ServerHelloDone seen (a full handshake).
+    full_handshake_msgs: bool,
+}
+
+/// The TLS state of one flow.
+#[derive(Debug)]
+pub struct TlsFlow {
+    dirs: [Dir; 2],
+    limits: Limits,
+    client_offers_resumption: bool,
+    server_hello_seen: bool,
+    tls13: bool,
+    /// TLS 1.3: server sent a non-alert encrypted record after the client's first one.
+    server_after_client_enc: bool,
+    decided: bool,
+    gap_before_decision: bool,
+    history_cut: bool,
+    notes_dropped: u32,
+}
+
+fn idx(s: Sender) -> usize {
+    match s {
+        Sender::Client => 0,
+        Sender::Server => 1,
+    }
+}
+
+impl TlsFlow {
+    /// A flow with nothing seen yet.
+    pub fn new(limits: &Limits) -> Self {
+        let mut dirs: [Dir; 2] = Default::default();
+        for d in &mut dirs {
+            d.at_start = true;
+        }
+        TlsFlow {
+            dirs,
+            limits: limits.clone(),
+            client_offers_resumption: false,
+            server_hello_seen: false,
+            tls13: false,
+            server_after_client_enc: false,
+            decided: false,
+            gap_before_decision: false,
+            history_cut: false,
+            notes_dropped: 0,
+        }
+    }
+
+    /// True once the handshake outcome is known (established or failed): from then on no
+    /// handshake bytes are buffered.
+    pub fn decided(&self) -> bool {
+        self.decided
+    }
+
+    /// Bytes held in handshake buffers (for the global budget and tests).
+    pub fn buffered_bytes(&self) -> usize {
+        self.dirs
+            .iter()
+            .map(|d| d.hdr.len() + d.body.len() + d.hs.len())
+            .sum()
+    }
+
+    /// Feeds the next in-order bytes sent by `from`.
+    pub fn data(&mut self, from: Sender, mut bytes: &[u8], frame: u64, rec: &mut Negotiation) {
+        let i = idx(from);
+        if self.dirs.get(i).is_some_and(|d| d.lost) {
+            // Resume only at something that looks like a record header (checked per segment).
+            if detect::is_record_header(bytes) {
+                let note = self.dirs.get_mut(i).and_then(|d| {
+                    d.lost = false;
+                    d.gap_note.take()
+                });
+                if let Some(n) = note.and_then(|n| rec.notes.get_mut(n)) {
+                    n.push_str(&format!("; resumed at a record header in frame {frame}"));
+                }
+            } else {
+                return;
+            }
+        }
+        while !bytes.is_empty() {
+            let used = self.step(from, bytes, frame, rec);
+            if used == 0 {
+                break;
+            }
+            bytes = bytes.get(used..).unwrap_or_default();
+        }
+    }
+
+    /// Consumes a prefix of `bytes` for the record being read; returns how many were used.
+    fn step(&mut self, from: Sender, bytes: &[u8], frame: u64, rec: &mut Negotiation) -> usize {
+        let i = idx(from);
+        let Some(d) = self.dirs.get_mut(i) else {
+            return 0;
+        };
+        if d.lost {
+            return bytes.len();
+        }
+        if d.cur_type.is_none() {
+            // Read a header.
+            if d.hdr.is_empty() && d.at_start && from == Sender::Client {
+                if let Some(detect::Start::Sslv2ClientHello) = detect::classify(bytes) {
+                    d.v2 = true;
+                }
+            }
+            if d.hdr.is_empty() && d.at_start && from == Sender::Server {
+                if let Some(detect::Start::Sslv2ServerHello) = detect::classify(bytes) {
+                    d.v2 = true;
+                }
+            }
+            let want = if d.v2 { 2 } else { 5 };
+            let take = (want - d.hdr.len()).min(bytes.len());
+            d.hdr
+                .extend_from_slice(bytes.get(..take).unwrap_or_default());
+            if d.hdr.len() < want {
+                return take;
+            }
+            if d.v2 {
+                let len = sslv2::record_len(&d.hdr).unwrap_or(2) - 2;
+                d.cur_type = Some(HANDSHAKE);
+                d.body_len = len;
+                d.body_left = len;
+                d.buffering = true;
+                d.body.clear();
+                return take;
+            }
+            if !detect::is_record_header(&d.hdr) {
+                let hdr: Vec<String> = d.hdr.iter().map(|b| format!("{b:02x}")).collect();
+                d.hdr.clear();
+                d.lost = true;
+                d.at_start = false;
+                let text = format!(
+                    "{} bytes in frame {frame} are not a TLS record header ({}); stopped parsing this direction until a record header is found",
+                    from.arrow(),
+                    hdr.join(" ")
+                );
+                let n = self.note(rec, text);
+                if let Some(d) = self.dirs.get_mut(i) {
+                    d.gap_note = n;
+                }
+                return take;
+            }
+            let (ty, len) = match d.hdr.as_slice() {
+                [t, _, _, h, l] => (*t, usize::from(*h) << 8 | usize::from(*l)),
+                _ => return take,
+            };
+            d.cur_type = Some(ty);
+            d.body_len = len;
+            d.body_left = len;
+            d.body.clear();
+            d.buffering = !d.encrypted && matches!(ty, CCS | ALERT | HANDSHAKE) && !self.decided;
+            if d.body_left == 0 {
+                self.end_record(from, frame, rec);
+            }
+            return take;
+        }
+        let take = d.body_left.min(bytes.len());
+        if d.buffering {
+            d.body
+                .extend_from_slice(bytes.get(..take).unwrap_or_default());
+        }
+        d.body_left -= take;
+        if d.body_left == 0 {
+            self.end_record(from, frame, rec);
+        }
+        take
+    }
+
+    fn end_record(&mut self, from: Sender, frame: u64, rec: &mut Negotiation) {
+        let i = idx(from);
+        let Some(d) = self.dirs.get_mut(i) else {
+            return;
+        };
+        let ty = d.cur_type.take().unwrap_or(0);
+        let len = d.body_len;
+        let v2 = std::mem::take(&mut d.v2);
+        let buffered = d.buffering;
+        let encrypted = d.encrypted;
+        let body = std::mem::take(&mut d.body);
+        let mut hdr = std::mem::take(&mut d.hdr);
+        d.at_start = false;
+        if v2 {
+            hdr.extend_from_slice(&body);
+            self.sslv2_record(from, &hdr, frame, rec);
+        } else if encrypted || !buffered {
+            self.opaque_record(from, ty, len, frame, rec);
+        } else {
+            match ty {
+                HANDSHAKE => self.handshake_bytes(from, &body, frame, rec),
+                CCS => self.change_cipher_spec(from, rec),
+                ALERT => self.plain_alerts(from, &body, frame, rec),
+                _ => {}
+            }
+        }
+        if let Some(d) = self.dirs.get_mut(i) {
+            d.body = body; // keep the allocation
+            d.body.clear();
+            d.hdr = hdr;
+            d.hdr.clear();
+        }
+        self.update_decision(rec);
+    }
+
+    /// A record whose body was not buffered: encrypted, application data, heartbeat, or any
+    /// record after the handshake was decided.
+    fn opaque_record(
+        &mut self,
+        from: Sender,
+        ty: u8,
+        len: usize,
+        frame: u64,
+        rec: &mut Negotiation,
+    ) {
+        let i = idx(from);
+        let tls13 = self.tls13;
+        let decided = self.decided;
+        let encrypted = self.dirs.get(i).is_some_and(|d| d.encrypted);
+        match ty {
+            ALERT if encrypted => {
+                self.history(rec, from, 'L');
+                rec.alerts.push(Alert {
+                    from,
+                    level: None,
+                    description: None,
+                    encrypted: true,
+                    frame,
+                });
+                if !decided {
+                    if let Some(d) = self.dirs.get_mut(i) {
+                        d.enc_alert_early = true;
+                    }
+                }
+            }
+            HANDSHAKE if encrypted && !tls13 => {
+                let first = self
+                    .dirs
+                    .get_mut(i)
+                    .is_some_and(|d| !std::mem::replace(&mut d.finished, true));
+                if first {
+                    self.history(rec, from, 'F');
+                }
+            }
+            APPDATA if encrypted && tls13 => {
+                // An encrypted TLS 1.3 alert is 2 bytes + content type + 16-byte tag (8 for CCM_8).
+                let alert_len = if rec.cipher_suite.map(|c| c.0) == Some(0x1305) {
+                    11
+                } else {
+                    19
+                };
+                if len == alert_len && !decided {
+                    self.history(rec, from, 'L');
+                    rec.alerts.push(Alert {
+                        from,
+                        level: None,
+                        description: None,
+                        encrypted: true,
+                        frame,
+                    });
+                    if let Some(d) = self.dirs.get_mut(i) {
+                        d.enc_alert_early = true;
+                    }
+                } else if let Some(d) = self.dirs.get_mut(i) {
+                    d.enc_records += 1;
+                    if from == Sender::Server
+                        && self.dirs.first().is_some_and(|c| c.enc_records > 0)
+                    {
+                        self.server_after_client_enc = true;
+                    }
+                }
+            }
+            APPDATA | CCS | HANDSHAKE => {
+                if let Some(d) = self.dirs.get_mut(i) {
+                    if d.encrypted {
+                        d.enc_records += 1;
+                    }
+                }
+                if ty == CCS {
+                    self.history(rec, from, 'I');
+                }
+            }
+            HEARTBEAT => self.history(rec, from, 'B'),
+            _ => self.history(rec, from, 'Q'),
+        }
+    }
+
+    fn change_cipher_spec(&mut self, from: Sender, rec: &mut Negotiation) {
+        self.history(rec, from, 'I');
+        let i = idx(from);
+        if from == Sender::Server && !self.tls13 {
+            // A server CCS with no Certificate/ServerKeyExchange/ServerHelloDone before it:
+            // an abbreviated (resumed) handshake.
+            if self.server_hello_seen && self.dirs.get(1).is_some_and(|d| !d.full_handshake_msgs) {
+                rec.resumed = true;
+            }
+        }
+        if let Some(d) = self.dirs.get_mut(i) {
+            d.encrypted = true;
+            d.hs.clear();
+        }
+    }
+
+    fn plain_alerts(&mut self, from: Sender, body: &[u8], frame: u64, rec: &mut Negotiation) {
+        if body.len() % 2 != 0 || body.is_empty() {
+            self.note(
+                rec,
+                format!(
+                    "{} alert record in frame {frame} has odd length {}",
+                    from.arrow(),
+                    body.len()
+                ),
+            );
+        }
+        for a in body.chunks_exact(2) {
+            let (level, desc) = match a {
+                [l, d] => (*l, *d),
+                _ => continue,
+            };
+            let level_name = match level {
+                1 => "warning".to_string(),
+                2 => "fatal".to_string(),
+                x => hex8(x),
+            };
+            let desc_name =
+                crate::names::alert_description(desc).map_or_else(|| hex8(desc), str::to_string);
+            self.history(rec, from, 'L');
+            if level == 2 {
+                if let Some(d) = self.dirs.get_mut(idx(from)) {
+                    d.fatal_alert = true;
+                }
+            }
+            rec.alerts.push(Alert {
+                from,
+                level: Some(level_name),
+                description: Some(desc_name),
+                encrypted: false,
+                frame,
+            });
+        }
+    }
+
+    fn handshake_bytes(
+        &mut self,
+        from: Sender,
+        mut body: &[u8],
+        frame: u64,
+        rec: &mut Negotiation,
+    ) {
+        let i = idx(from);
+        let max_msg = self.limits.max_handshake_message;
+        let max_buf = self.limits.max_handshake_bytes;
+        // Skip the rest of an oversized message first.
+        if let Some(d) = self.dirs.get_mut(i) {
+            let skip = d.hs_skip.min(body.len());
+            d.hs_skip -= skip;
+            body = body.get(skip..).unwrap_or_default();
+            d.hs.extend_from_slice(body);
+        }
+        loop {
+            let Some(d) = self.dirs.get_mut(i) else {
+                return;
+            };
+            let (ty, len) = match d.hs.get(..4) {
+                Some([t, a, b, c]) => (
+                    *t,
+                    usize::from(*a) << 16 | usize::from(*b) << 8 | usize::from(*c),
+                ),
+                _ => return,
+            };
+            if len > max_msg || 4 + len > max_buf {
+                let have = d.hs.len();
+                d.hs_skip = (4 + len).saturating_sub(have);
+                d.hs.clear();
+                let name = crate::names::handshake_type(ty).unwrap_or("unknown");
+                self.history(rec, from, letter(ty));
+                self.note(rec, format!(
+                    "{} {name} message of {len} bytes at frame {frame} exceeds the handshake limit ({} KiB); skipped (see --max-handshake-bytes)",
+                    from.arrow(), max_msg.min(max_buf) / 1024
+                ));
+                continue;
+            }
+            if d.hs.len() < 4 + len {
+                return;
+            }
+            let msg: Vec<u8> = d.hs.drain(..4 + len).collect();
+            d.messages += 1;
+            self.message(from, ty, &msg, frame, rec);
+        }
+    }
+
+    fn message(&mut self, from: Sender, ty: u8, msg: &[u8], frame: u64, rec: &mut Negotiation) {
+        use tls_parser::TlsMessageHandshake as M;
+        let parsed = tls_parser::parse_tls_message_handshake(msg);
+        let m = match parsed {
+            Ok((_, tls_parser::TlsMessage::Handshake(m))) => Some(m),
+            _ => None,
+        };
+        match (ty, m) {
+            (1, Some(M::ClientHello(ch))) if from == Sender::Client => {
+                self.history(rec, from, 'C');
+                let d = hello::client_hello(&ch, frame);
+                for p in d.problems {
+                    self.note(rec, format!("{p} (frame {frame})"));
+                }
+                if rec.client_hello.is_none() {
+                    rec.sni = d.info.sni.clone();
+                    rec.early_data = d.early_data;
+                    self.client_offers_resumption = d.offers_resumption;
+                    if let Some(c) = self.dirs.get_mut(0) {
+                        c.session_id = d.session_id;
+                    }
+                    rec.client_hello = Some(d.info);
+                } else if !rec.hello_retry_request {
+                    self.note(rec, format!("another ClientHello at frame {frame} (renegotiation or a retry); the first is reported"));
+                }
+            }
+            (2, Some(M::ServerHello(sh))) if from == Sender::Server => {
+                let mut d = hello::server_hello(&sh, frame);
+                for p in std::mem::take(&mut d.problems) {
+                    self.note(rec, format!("{p} (frame {frame})"));
+                }
+                if d.is_hrr {
+                    self.history(rec, from, 'J');
+                    rec.hello_retry_request = true;
+                    return;
+                }
+                self.history(rec, from, 'S');
+                self.server_hello(d, rec);
+            }
+            (2, Some(M::ServerHelloV13Draft18(sh))) if from == Sender::Server => {
+                self.history(rec, from, 'S');
+                self.server_hello_seen = true;
+                self.tls13 = true;
+                rec.version = Some(Version(sh.version.0));
+                rec.cipher_suite = Some(CipherSuite(sh.cipher.0));
+                for d in &mut self.dirs {
+                    d.encrypted = true;
+                }
+            }
+            (11, Some(M::Certificate(c))) => {
+                self.history(rec, from, 'X');
+                let max = self.limits.max_certificates;
+                let list: Vec<_> = c
+                    .cert_chain
+                    .iter()
+                    .take(max)
+                    .map(|raw| cert::certificate_info(raw.data, frame))
+                    .collect();
+                if c.cert_chain.len() > max {
+                    self.note(rec, format!(
+                        "{} Certificate at frame {frame} has {} certificates; the first {max} are reported",
+                        from.arrow(), c.cert_chain.len()
+                    ));
+                }
+                match from {
+                    Sender::Server => {
+                        self.mark_full_handshake();
+                        rec.certificates = list;
+                    }
+                    Sender::Client => rec.client_certificates = list,
+                }
+            }
+            (12, Some(M::ServerKeyExchange(ske))) => {
+                self.history(rec, from, 'K');
+                self.mark_full_handshake();
+                let kx = rec
+                    .cipher_suite
+                    .and_then(|c| crate::names::cipher_suite(c.0))
+                    .map(|c| c.kx);
+                if matches!(kx, Some("ECDHE") | Some("ECDHE_PSK") | Some("ECDH_anon")) {
+                    if let Ok((_, p)) = tls_parser::parse_ecdh_params(ske.parameters) {
+                        if let tls_parser::ECParametersContent::NamedGroup(g) =
+                            p.curve_params.params_content
+                        {
+                            rec.group = Some(group_name(g.0));
+                        }
+                    }
+                }
+            }
+            (13, _) => {
+                self.history(rec, from, 'R');
+                rec.certificate_request = true;
+            }
+            (14, _) => {
+                self.history(rec, from, 'N');
+                self.mark_full_handshake();
+            }
+            (22, _) => {
+                self.history(rec, from, 'U');
+                rec.ocsp_stapled = Some(true);
+            }
+            (_, m) => {
+                self.history(rec, from, letter(ty));
+                let known = matches!(ty, 0 | 4 | 5 | 8 | 15 | 16 | 20 | 21 | 23 | 24 | 25 | 254);
+                if m.is_none() && !known {
+                    self.note(
+                        rec,
+                        format!(
+                        "{} handshake message of type {ty} at frame {frame} could not be decoded",
+                        from.arrow()
+                    ),
+                    );
+                } else if m.is_none() && matches!(ty, 1 | 2 | 11 | 12) {
+                    self.note(
+                        rec,
+                        format!(
+                            "{} {} at frame {frame} could not be decoded",
+                            from.arrow(),
+                            crate::names::handshake_type(ty).unwrap_or("message")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn mark_full_handshake(&mut self) {
+        if let Some(s) = self.dirs.get_mut(1) {
+            s.full_handshake_msgs = true;
+        }
+    }
+
+    fn server_hello(&mut self, d: hello::ServerHello, rec: &mut Negotiation) {
+        self.server_hello_seen = true;
+        let version = d.info.version.unwrap_or(d.info.legacy_version);
+        rec.version = Some(Version(version));
+        rec.cipher_suite = Some(CipherSuite(d.info.cipher_suite));
+        if let Some(g) = d.info.key_share_group {
+            rec.group = Some(group_name(g));
+        }
+        rec.alpn = d.alpn;
+        let is13 = version == 0x0304 || (version >> 8) == 0x7f;
+        self.tls13 = is13;
+        if is13 {
+            rec.resumed = d.psk_accepted;
+            rec.ocsp_stapled = None;
+            for dir in &mut self.dirs {
+                dir.encrypted = true;
+                dir.hs.clear();
+            }
+        } else {
+            let echoed = self
+                .dirs
+                .first()
+                .is_some_and(|c| !c.session_id.is_empty() && c.session_id == d.session_id);
+            rec.resumed = echoed;
+            rec.ocsp_stapled = Some(false);
+        }
+        rec.server_hello = Some(d.info);
+    }
+
+    fn sslv2_record(&mut self, from: Sender, rec_bytes: &[u8], frame: u64, rec: &mut Negotiation) {
+        match from {
+            Sender::Client => {
+                self.history(rec, from, 'C');
+                match sslv2::client_hello(rec_bytes, frame) {
+                    Some((info, _)) if rec.client_hello.is_none() => rec.client_hello = Some(info),
+                    Some(_) => {}
+                    None => {
+                        self.note(
+                            rec,
+                            format!(
+                                "SSLv2-format ClientHello at frame {frame} could not be decoded"
+                            ),
+                        );
+                    }
+                }
+            }
+            Sender::Server => {
+                self.history(rec, from, 'S');
+                if let Some((version, _spec, cert_der)) = sslv2::server_hello(rec_bytes) {
+                    self.server_hello_seen = true;
+                    rec.version = Some(Version(version));
+                    if !cert_der.is_empty() {
+                        rec.certificates = vec![cert::certificate_info(cert_der, frame)];
+                    }
+                }
+                // The rest of an SSL 2.0 connection is encrypted and not framed as TLS.
+                for d in &mut self.dirs {
+                    d.lost = true;
+                }
+            }
+        }
+    }
+
+    /// A hole of `len` bytes in what `from` sent, before `frame`.
+    pub fn gap(&mut self, from: Sender, len: u64, frame: u64, rec: &mut Negotiation) {
+        let i = idx(from);
+        let decided = self.decided;
+        let Some(d) = self.dirs.get_mut(i) else {
+            return;
+        };
+        let text_base = format!("{} gap of {len} bytes before frame {frame}", from.arrow());
+        if d.cur_type.is_some() && !d.buffering && (len as usize) < d.body_left {
+            // The hole is inside a record we were skipping anyway: framing is intact.
+            d.body_left -= len as usize;
+            if !decided {
+                self.note(
+                    rec,
+                    format!("{text_base} (inside an encrypted record; framing kept)"),
+                );
+            }
+            return;
+        }
+        if d.lost && d.gap_note.is_some() {
+            return;
+        }
+        d.lost = true;
+        d.cur_type = None;
+        d.hdr.clear();
+        d.body.clear();
+        d.hs.clear();
+        d.hs_skip = 0;
+        if !decided {
+            self.gap_before_decision = true;
+        }
+        let n = self.note(rec, text_base);
+        if let Some(d) = self.dirs.get_mut(i) {
+            d.gap_note = n;
+        }
+    }
+
+    /// A FIN or RST from `from`.
+    pub fn close(&mut self, from: Sender, kind: CloseKind, frame: u64, rec: &mut Negotiation) {
+        if rec.close.is_none() {
+            let during = !self.decided && !self.dirs.iter().any(|d| d.fatal_alert);
+            rec.close = Some(Close {
+                from,
+                kind,
+                frame,
+                during_handshake: during,
+            });
+        }
+    }
+
+    fn update_decision(&mut self, rec: &mut Negotiation) {
+        if self.decided {
+            return;
+        }
+        if self.established() {
+            self.decided = true;
+            rec.outcome = Outcome::Established;
+        } else if self.dirs.iter().any(|d| d.fatal_alert || d.enc_alert_early) {
+            self.decided = true;
+            rec.outcome = Outcome::Failed;
+        }
+        if self.decided {
+            for d in &mut self.dirs {
+                d.hs = Vec::new();
+                d.body = Vec::new();
+            }
+        }
+    }
+
+    fn established(&self) -> bool {
+        let [c, s] = &self.dirs;
+        if !self.server_hello_seen {
+            return false;
+        }
+        if self.tls13 {
+            s.enc_records > 0
+                && c.enc_records > 0
+                && (self.server_after_client_enc || c.enc_records > 1)
+        } else {
+            c.finished && s.finished
+        }
+    }
+
+    /// Settles the outcome at the end of the flow (close, eviction or end of capture).
+    pub fn finish(&mut self, rec: &mut Negotiation) {
+        let [c, s] = &self.dirs;
+        rec.outcome = if self.established()
+            || (self.tls13
+                && self.server_hello_seen
+                && s.enc_records > 0
+                && c.enc_records > 0
+                && !c.enc_alert_early
+                && !s.enc_alert_early)
+        {
+            Outcome::Established
+        } else if c.fatal_alert || s.fatal_alert || c.enc_alert_early || s.enc_alert_early {
+            Outcome::Failed
+        } else if self.gap_before_decision {
+            Outcome::Incomplete
+        } else if rec.close.is_some_and(|c| c.during_handshake) {
+            Outcome::Failed
+        } else {
+            Outcome::Incomplete
+        };
+        if self.notes_dropped > 0 {
+            rec.notes.push(format!(
+                "{} more notes dropped (limit {})",
+                self.notes_dropped, self.limits.max_notes
+            ));
+            self.notes_dropped = 0;
+        }
+    }
+
+    fn history(&mut self, rec: &mut Negotiation, from: Sender, upper: char) {
+        if rec.history.len() >= self.limits.max_history {
+            if !self.history_cut {
+                self.history_cut = true;
+                self.note(
+                    rec,
+                    format!("history cut at {} letters", self.limits.max_history),
+                );
+            }
+            return;
+        }
+        rec.history.push(match from {
+            Sender::Client => upper,
+            Sender::Server => upper.to_ascii_lowercase(),
+        });
+    }
+
+    /// Adds a note, within the limit; returns its index.
+    fn note(&mut self, rec: &mut Negotiation, text: String) -> Option<usize> {
+        if rec.notes.len() + 1 >= self.limits.max_notes {
+            self.notes_dropped += 1;
+            return None;
+        }
+        rec.notes.push(text);
+        Some(rec.notes.len() - 1)
+    }
+}
+
+/// Zeek's ssl_history letter (uppercase form) for a handshake message type.
+fn letter(ty: u8) -> char {
+    match ty {
+        0 => 'H',
+        1 => 'C',
+        2 => 'S',
+        3 => 'V',
+        4 => 'T',
+        5 => 'E',
+        8 => 'O',
+        11 => 'X',
+        12 => 'K',
+        13 => 'R',
+        14 => 'N',
+        15 => 'Y',
+        16 => 'G',
+        20 => 'F',
+        21 => 'W',
+        22 => 'U',
+        23 => 'A',
+        24 => 'P',
+        254 => 'M',
+        _ => 'Z',
+    }
+}
+
+fn group_name(g: u16) -> String {
+    crate::names::group(g).map_or_else(|| crate::record::hex16(g), str::to_string)
+}
+
+/// Most bytes a record framer holds at once for one direction (one record body).
+pub const MAX_RECORD_BUFFER: usize = MAX_RECORD_BODY + 5;
