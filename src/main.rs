@@ -24,6 +24,10 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Read(a) => read(a),
+        Command::Live(_) if cfg!(feature = "live") => {
+            eprintln!("tlsnoop: live capture is not implemented in this version yet; read a capture file instead (tcpdump -w FILE, then tlsnoop FILE)");
+            ExitCode::from(2)
+        }
         Command::Live(_) => {
             eprintln!(
                 "tlsnoop: live capture needs the `live` cargo feature, which links libpcap.\n\
@@ -35,8 +39,10 @@ fn main() -> ExitCode {
 }
 
 fn read(a: ReadArgs) -> ExitCode {
-    let mut opts = EngineOptions::default();
-    opts.server_ports = a.server_ports.clone();
+    let mut opts = EngineOptions {
+        server_ports: a.server_ports.clone(),
+        ..Default::default()
+    };
     opts.limits.max_handshake_bytes = a.max_handshake_bytes;
     opts.limits.max_handshake_message = a.max_handshake_bytes;
     opts.limits.max_flows = a.max_flows.max(1);

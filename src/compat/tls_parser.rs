@@ -48,11 +48,11 @@ pub fn walk_extensions(block: &[u8]) -> (Vec<RawExtension<'_>>, Option<usize>) {
     let mut pos = 0usize;
     while pos < block.len() {
         let Some(rest) = block.get(pos..) else { break };
-        let (Some(t), Some(l)) = (rest.get(0..2), rest.get(2..4)) else {
+        let (Some(&[t0, t1]), Some(&[l0, l1])) = (rest.get(0..2), rest.get(2..4)) else {
             return (out, Some(pos));
         };
-        let ty = u16::from_be_bytes([t[0], t[1]]);
-        let len = usize::from(u16::from_be_bytes([l[0], l[1]]));
+        let ty = u16::from_be_bytes([t0, t1]);
+        let len = usize::from(u16::from_be_bytes([l0, l1]));
         let (Some(data), Some(whole)) = (rest.get(4..4 + len), rest.get(..4 + len)) else {
             return (out, Some(pos));
         };
@@ -65,7 +65,7 @@ pub fn walk_extensions(block: &[u8]) -> (Vec<RawExtension<'_>>, Option<usize>) {
 /// Parses one ClientHello extension with tls-parser; `None` when its content is malformed.
 pub fn parse_client_extension<'a>(ext: &RawExtension<'a>) -> Option<TlsExtension<'a>> {
     match tls_parser::parse_tls_client_hello_extension(ext.whole) {
-        Ok((rest, e)) if rest.is_empty() => Some(e),
+        Ok((&[], e)) => Some(e),
         _ => None,
     }
 }
@@ -74,7 +74,7 @@ pub fn parse_client_extension<'a>(ext: &RawExtension<'a>) -> Option<TlsExtension
 /// Only call it for types whose content you read (never trust its 21/22 mapping).
 pub fn parse_server_extension<'a>(ext: &RawExtension<'a>) -> Option<TlsExtension<'a>> {
     match tls_parser::parse_tls_server_hello_extension(ext.whole) {
-        Ok((rest, e)) if rest.is_empty() => Some(e),
+        Ok((&[], e)) => Some(e),
         _ => None,
     }
 }

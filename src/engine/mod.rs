@@ -76,6 +76,9 @@ pub struct Engine {
     opts: EngineOptions,
     decoder: Decoder,
     flows: HashMap<FlowKey, Conn>,
+    /// Connections closed by FIN/RST: their trailing ACKs and retransmissions are ignored until
+    /// a new SYN reuses the ports.
+    closed: Tombstones,
     /// Creation order, for eviction when `max_flows` is reached.
     fifo: VecDeque<(FlowKey, u64)>,
     order: Orderer,
@@ -92,6 +95,7 @@ impl Engine {
             opts,
             decoder: Decoder::new(DefragLimits::default()),
             flows: HashMap::new(),
+            closed: Tombstones::default(),
             fifo: VecDeque::new(),
             order: Orderer::default(),
             next_seq: 0,
@@ -140,6 +144,7 @@ impl Engine {
         };
         handle_segment(
             &mut self.flows,
+            &mut self.closed,
             &mut self.fifo,
             &mut self.order,
             &mut self.next_seq,
@@ -176,6 +181,7 @@ impl Engine {
             }
         }
         self.flows.clear();
+        self.closed = Tombstones::default();
         self.order.release(out);
     }
 }
@@ -189,6 +195,7 @@ struct FrameCtx {
 #[allow(clippy::too_many_arguments)]
 fn handle_segment(
     flows: &mut HashMap<FlowKey, Conn>,
+    closed: &mut Tombstones,
     fifo: &mut VecDeque<(FlowKey, u64)>,
     order: &mut Orderer,
     next_seq: &mut u64,
@@ -199,6 +206,13 @@ fn handle_segment(
     f: FrameCtx,
 ) {
     let key = FlowKey::of(seg.src, seg.dst);
+    if !flows.contains_key(&key) && closed.contains(&key) {
+        if seg.flags.syn && !seg.flags.ack {
+            closed.remove(&key);
+        } else {
+            return;
+        }
+    }
     // A new SYN on a finished connection starts a new flow (port reuse).
     let reuse = seg.flags.syn
         && !seg.flags.ack
@@ -310,6 +324,7 @@ fn handle_segment(
         if let Some(c) = flows.remove(&key) {
             finish_conn(c, order, stats);
         }
+        closed.insert(key);
     } else if conn.not_tls {
         conn.reasm = [Reassembler::default(), Reassembler::default()];
     }
@@ -322,13 +337,16 @@ fn close(conn: &mut Conn, side: usize, kind: CloseKind, frame: u64) {
     }
 }
 
+/// An operation on one direction's reassembler that emits stream events.
+type ReassemblerOp<'o> = dyn FnMut(&mut Reassembler, &mut dyn FnMut(StreamEvent<'_>)) + 'o;
+
 /// Runs a reassembler operation on `side` and routes its events to detection and the TLS layer.
 fn feed(
     conn: &mut Conn,
     side: usize,
     f: FrameCtx,
     opts: &EngineOptions,
-    op: &mut dyn FnMut(&mut Reassembler, &mut dyn FnMut(StreamEvent<'_>)),
+    op: &mut ReassemblerOp<'_>,
 ) {
     let Conn {
         reasm,
@@ -529,5 +547,35 @@ fn evict_oldest(
             }
             return;
         }
+    }
+}
+
+/// How many closed connections are remembered (oldest forgotten first).
+const MAX_TOMBSTONES: usize = 65_536;
+
+/// A bounded set of recently closed connections.
+#[derive(Default)]
+struct Tombstones {
+    set: std::collections::HashSet<FlowKey>,
+    order: VecDeque<FlowKey>,
+}
+
+impl Tombstones {
+    fn contains(&self, k: &FlowKey) -> bool {
+        self.set.contains(k)
+    }
+    fn insert(&mut self, k: FlowKey) {
+        if self.set.insert(k) {
+            self.order.push_back(k);
+            while self.order.len() > MAX_TOMBSTONES {
+                if let Some(old) = self.order.pop_front() {
+                    self.set.remove(&old);
+                }
+            }
+        }
+    }
+    fn remove(&mut self, k: &FlowKey) {
+        // Left in `order`; a stale entry only shortens the memory of one other key.
+        self.set.remove(k);
     }
 }

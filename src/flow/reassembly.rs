@@ -166,7 +166,7 @@ impl Reassembler {
         let start = (off + skip as i64) as u64;
         if start == self.delivered {
             self.deliver(fresh, frame, out);
-            self.drain(out);
+            self.drain(Some(frame), out);
         } else {
             self.hold(start, fresh, frame);
             if self.pending_bytes > max_pending {
@@ -204,7 +204,7 @@ impl Reassembler {
                 });
                 self.delivered = ack_off;
                 self.reset_recent();
-                self.drain(out);
+                self.drain(Some(frame), out);
             }
         }
     }
@@ -250,17 +250,20 @@ impl Reassembler {
             if k > self.delivered {
                 out(StreamEvent::Gap {
                     len: k - self.delivered,
-                    before_frame: p.frame.max(frame.min(p.frame)),
+                    before_frame: p.frame,
                     offset: self.delivered,
                 });
                 self.delivered = k;
                 self.reset_recent();
             }
         }
-        self.drain(out);
+        self.drain(Some(frame), out);
     }
 
-    fn drain(&mut self, out: &mut dyn FnMut(StreamEvent<'_>)) {
+    /// Delivers held segments that have become contiguous. They are reported as carried by
+    /// `trigger` (the frame whose arrival made them deliverable, as Wireshark reports a
+    /// reassembled message), or by their own frame when `trigger` is `None` (flush).
+    fn drain(&mut self, trigger: Option<u64>, out: &mut dyn FnMut(StreamEvent<'_>)) {
         while let Some(entry) = self.pending.first_entry() {
             let k = *entry.key();
             if k > self.delivered {
@@ -275,7 +278,7 @@ impl Reassembler {
             }
             if let (Some(old), Some(fresh)) = (p.data.get(..skip), p.data.get(skip..)) {
                 self.compare_old(k as i64, old, p.frame, out);
-                self.deliver(fresh, p.frame, out);
+                self.deliver(fresh, trigger.unwrap_or(p.frame).max(p.frame), out);
             }
         }
     }
@@ -386,7 +389,7 @@ mod tests {
             vec![
                 Ev::Data(b"aaa".to_vec(), 4),
                 Ev::Data(b"bbb".to_vec(), 6),
-                Ev::Data(b"ccc".to_vec(), 5)
+                Ev::Data(b"ccc".to_vec(), 6)
             ]
         );
         assert_eq!(r.pending_bytes(), 0);

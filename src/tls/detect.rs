@@ -50,9 +50,7 @@ pub fn classify(b: &[u8]) -> Option<Start> {
     match (b.first(), b.get(5)) {
         (Some(22), Some(1)) => Some(Start::ClientHello),
         (Some(22), Some(2)) => Some(Start::ServerHello),
-        (Some(22), Some(t)) if matches!(t, 4 | 8 | 11 | 12 | 13 | 14 | 15 | 16 | 20 | 22) => {
-            Some(Start::OtherRecord)
-        }
+        (Some(22), Some(4 | 8 | 11 | 12 | 13 | 14 | 15 | 16 | 20 | 22)) => Some(Start::OtherRecord),
         (Some(22), _) => None,
         _ => {
             let next = b.get(5 + len..)?;

@@ -217,7 +217,10 @@ impl TlsFlow {
             d.body_len = len;
             d.body_left = len;
             d.body.clear();
-            d.buffering = !d.encrypted && matches!(ty, CCS | ALERT | HANDSHAKE) && !self.decided;
+            // A 2-byte alert record is plaintext even after encryption started (TLS 1.3 clients
+            // may alert before they have keys; an encrypted alert is never 2 bytes long).
+            d.buffering = (ty == ALERT && len == 2)
+                || (!d.encrypted && matches!(ty, CCS | ALERT | HANDSHAKE) && !self.decided);
             if d.body_left == 0 {
                 self.end_record(from, frame, rec);
             }
@@ -251,13 +254,23 @@ impl TlsFlow {
         if v2 {
             hdr.extend_from_slice(&body);
             self.sslv2_record(from, &hdr, frame, rec);
+        } else if ty == ALERT && buffered && body.len() == 2 {
+            self.plain_alerts(from, &body, frame, rec);
         } else if encrypted || !buffered {
             self.opaque_record(from, ty, len, frame, rec);
         } else {
             match ty {
                 HANDSHAKE => self.handshake_bytes(from, &body, frame, rec),
                 CCS => self.change_cipher_spec(from, rec),
-                ALERT => self.plain_alerts(from, &body, frame, rec),
+                // A plaintext alert is 2 bytes. A longer alert record is an encrypted one whose
+                // ChangeCipherSpec was not seen (lost to a gap or truncation).
+                ALERT if body.len() == 2 => self.plain_alerts(from, &body, frame, rec),
+                ALERT => {
+                    if let Some(d) = self.dirs.get_mut(i) {
+                        d.encrypted = true;
+                    }
+                    self.opaque_record(from, ty, len, frame, rec);
+                }
                 _ => {}
             }
         }
@@ -362,9 +375,14 @@ impl TlsFlow {
                 rec.resumed = true;
             }
         }
-        if let Some(d) = self.dirs.get_mut(i) {
-            d.encrypted = true;
-            d.hs.clear();
+        // Only a TLS ≤ 1.2 ServerHello makes CCS switch on encryption. Before any ServerHello
+        // (middlebox-compatibility CCS around a HelloRetryRequest) and in TLS 1.3, where
+        // encryption starts with the ServerHello, it changes nothing.
+        if self.server_hello_seen && !self.tls13 {
+            if let Some(d) = self.dirs.get_mut(i) {
+                d.encrypted = true;
+                d.hs.clear();
+            }
         }
     }
 
@@ -726,9 +744,9 @@ impl TlsFlow {
             return false;
         }
         if self.tls13 {
-            s.enc_records > 0
-                && c.enc_records > 0
-                && (self.server_after_client_enc || c.enc_records > 1)
+            // The server answered the client's encrypted flight with something that is not an
+            // alert (NewSessionTicket or data): the client's Finished was accepted.
+            s.enc_records > 0 && c.enc_records > 0 && self.server_after_client_enc
         } else {
             c.finished && s.finished
         }
@@ -746,11 +764,15 @@ impl TlsFlow {
                 && !s.enc_alert_early)
         {
             Outcome::Established
-        } else if c.fatal_alert || s.fatal_alert || c.enc_alert_early || s.enc_alert_early {
+        } else if c.fatal_alert || s.fatal_alert {
             Outcome::Failed
         } else if self.gap_before_decision {
+            // Holes before the answer: an encrypted alert or a close cannot be judged.
             Outcome::Incomplete
-        } else if rec.close.is_some_and(|c| c.during_handshake) {
+        } else if c.enc_alert_early
+            || s.enc_alert_early
+            || rec.close.is_some_and(|c| c.during_handshake)
+        {
             Outcome::Failed
         } else {
             Outcome::Incomplete

@@ -1,1 +1,6 @@
+//! Integration tests: one binary, one module per topic.
+
+mod corpus;
+mod expected;
 mod read;
+mod support;

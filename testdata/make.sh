@@ -1,0 +1,610 @@
+#!/usr/bin/env bash
+# testdata/make.sh - regenerate every REAL capture in testdata/real/.
+#
+# Usage:   sudo bash testdata/make.sh [--new-certs] [--out DIR] [SCENARIO ...]
+#
+#   --new-certs   regenerate the PKI files in testdata/certs/ (certs/unit/,
+#                 which belongs to the unit tests, is left alone); fingerprints
+#                 in expected.json, README.md and tests then change.
+#   --out DIR     write the captures (and key logs) to DIR instead of
+#                 testdata/real/ - e.g. to try the script without touching the
+#                 committed captures that tests/ and expected.json refer to.
+#   SCENARIO ...  only (re)build the named scenarios (default: all of them).
+#
+# WARNING: re-running into testdata/real/ changes ports, frame numbers, randoms
+# and timings; expected.json, README.md and tests that quote frame numbers must
+# then be refreshed (python3 testdata/extract_expected.py) and re-checked.
+#
+# Needs: root (network namespace + packet capture), bash, iproute2 (ip, ss),
+#        tcpdump, openssl (3.x), gnutls-bin (gnutls-cli, gnutls-serv), curl,
+#        python3 (stdlib only), coreutils timeout.
+#        Debian: apt-get install -y tcpdump gnutls-bin iproute2 curl openssl python3
+#
+# What it does:
+#   * creates a private network namespace "tlsnoop-mk-$$" with only "lo" up
+#     (removed again by an EXIT trap), so nothing else is ever captured;
+#   * makes sure the throw-away PKI in testdata/certs/ exists (CA, intermediate,
+#     RSA + ECDSA P-256 leaves for server.test, an expired leaf, a self-signed
+#     leaf).  Existing certs are REUSED unless --new-certs is given, so
+#     certificate subjects / fingerprints in expected.json stay valid;
+#   * for every scenario: starts "tcpdump -i lo -s 0 -U -w" inside the
+#     namespace, starts the server(s), drives the client(s), waits 0.5 s,
+#     stops tcpdump with SIGINT and writes testdata/real/<scenario>.pcap
+#     (classic pcap, microsecond timestamps, DLT_EN10MB because Linux "lo"
+#     is reported as Ethernet with zero MAC addresses).
+#     Where a TLS library can log secrets, the NSS key log is written next to
+#     the capture as testdata/real/<scenario>.keylog (lets Wireshark/tshark
+#     decrypt the TLS 1.3 parts; tlsnoop itself does not need them).
+#   * every process runs under "timeout"; each scenario uses its own port.
+#
+# Captures are not byte-for-byte reproducible (random keys, nonces, ports,
+# timestamps).  After re-running into testdata/real/, regenerate in this order:
+#     python3 testdata/crafted/gen.py        # crafted/ is derived from real/
+#     python3 testdata/extract_expected.py   # expected.json + tables in README.md
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CERTS=$HERE/certs
+REAL=$HERE/real
+PY=${PYTHON:-python3}
+
+NEW_CERTS=0
+ONLY=()
+OUT_NEXT=0
+for a in "$@"; do
+    if [[ $OUT_NEXT == 1 ]]; then REAL=$(mkdir -p "$a" && cd "$a" && pwd); OUT_NEXT=0; continue; fi
+    case $a in
+        --new-certs) NEW_CERTS=1 ;;
+        --out) OUT_NEXT=1 ;;
+        -h|--help) sed -n '2,48p' "$0"; exit 0 ;;
+        -*) echo "unknown option $a" >&2; exit 2 ;;
+        *) ONLY+=("$a") ;;
+    esac
+done
+
+die() { echo "make.sh: $*" >&2; exit 1; }
+log() { echo "== $*" >&2; }
+
+[[ $EUID -eq 0 ]] || die "must run as root (network namespaces, tcpdump)"
+for t in ip ss tcpdump openssl gnutls-cli gnutls-serv curl "$PY" timeout; do
+    command -v "$t" >/dev/null || die "missing tool: $t"
+done
+
+NS=tlsnoop-mk-$$
+TMP=$(mktemp -d /tmp/tlsnoop-mk.XXXXXX)
+BG_PIDS=()
+
+cleanup() {
+    local p
+    for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    ip netns del "$NS" 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+# NB: background jobs must be started with a plain "ip netns exec" (not this
+# function), so that $! is the process that receives our signals.
+nsx() { ip netns exec "$NS" "$@"; }
+
+# Debian's /etc/ssl/openssl.cnf enforces SECLEVEL=2 / MinProtocol=TLSv1.2;
+# use an empty config so the command line alone decides.
+printf 'openssl_conf = openssl_init\n[openssl_init]\n' >"$TMP/openssl.cnf"
+export OPENSSL_CONF=$TMP/openssl.cnf
+
+###########################################################################
+# PKI
+###########################################################################
+gen_certs() {
+    log "generating new test PKI in $CERTS"
+    # remove only our own files: testdata/certs/unit/ belongs to the unit tests
+    mkdir -p "$CERTS"
+    local base
+    for base in ca intermediate server-rsa server-ecdsa server-expired server-selfsigned; do
+        rm -f "$CERTS/$base".{pem,key,der} "$CERTS/$base-chain.pem"
+    done
+    rm -f "$CERTS/FINGERPRINTS.txt"
+    local d=$TMP/pki; mkdir -p "$d"
+    cat >"$d/ext.cnf" <<'EOF'
+[v3_ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[v3_int]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[v3_leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName = DNS:server.test, DNS:www.server.test, IP:127.0.0.1
+[v3_self]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+subjectAltName = DNS:server.test, DNS:www.server.test, IP:127.0.0.1
+EOF
+    local DAYS=36500   # ~100 years, so the tests never expire
+
+    # Root CA (RSA 2048, self-signed)
+    openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 -days $DAYS \
+        -subj "/O=tlsnoop test/CN=tlsnoop Test Root CA" \
+        -keyout "$CERTS/ca.key" -out "$CERTS/ca.pem" \
+        -config "$d/ext.cnf" -extensions v3_ca 2>/dev/null
+    # Intermediate CA (RSA 2048)
+    openssl req -new -newkey rsa:2048 -nodes -subj "/O=tlsnoop test/CN=tlsnoop Test Intermediate CA" \
+        -keyout "$CERTS/intermediate.key" -out "$d/int.csr" 2>/dev/null
+    openssl x509 -req -sha256 -days $DAYS -in "$d/int.csr" -CA "$CERTS/ca.pem" -CAkey "$CERTS/ca.key" \
+        -set_serial 0x1001 -extfile "$d/ext.cnf" -extensions v3_int -out "$CERTS/intermediate.pem" 2>/dev/null
+    # RSA leaf for server.test (signed by the intermediate)
+    openssl req -new -newkey rsa:2048 -nodes -subj "/O=tlsnoop test/OU=rsa/CN=server.test" \
+        -keyout "$CERTS/server-rsa.key" -out "$d/rsa.csr" 2>/dev/null
+    openssl x509 -req -sha256 -days $DAYS -in "$d/rsa.csr" -CA "$CERTS/intermediate.pem" \
+        -CAkey "$CERTS/intermediate.key" -set_serial 0x2001 -extfile "$d/ext.cnf" -extensions v3_leaf \
+        -out "$CERTS/server-rsa.pem" 2>/dev/null
+    # ECDSA P-256 leaf for server.test (signed by the RSA intermediate)
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj "/O=tlsnoop test/OU=ecdsa/CN=server.test" \
+        -keyout "$CERTS/server-ecdsa.key" -out "$d/ec.csr" 2>/dev/null
+    openssl x509 -req -sha256 -days $DAYS -in "$d/ec.csr" -CA "$CERTS/intermediate.pem" \
+        -CAkey "$CERTS/intermediate.key" -set_serial 0x2002 -extfile "$d/ext.cnf" -extensions v3_leaf \
+        -out "$CERTS/server-ecdsa.pem" 2>/dev/null
+    # Expired RSA leaf (valid 2020-01-01 .. 2021-01-01), needs "openssl ca" for explicit dates
+    openssl req -new -newkey rsa:2048 -nodes -subj "/O=tlsnoop test/OU=expired/CN=server.test" \
+        -keyout "$CERTS/server-expired.key" -out "$d/exp.csr" 2>/dev/null
+    mkdir -p "$d/ca/new"; : >"$d/ca/index.txt"; echo 2003 >"$d/ca/serial"
+    cat >"$d/ca.cnf" <<EOF
+[ca]
+default_ca = c
+[c]
+dir = $d/ca
+database = \$dir/index.txt
+new_certs_dir = \$dir/new
+serial = \$dir/serial
+default_md = sha256
+policy = p
+unique_subject = no
+copy_extensions = none
+[p]
+organizationName = supplied
+organizationalUnitName = optional
+commonName = supplied
+EOF
+    cat "$d/ext.cnf" >>"$d/ca.cnf"
+    openssl ca -batch -notext -config "$d/ca.cnf" -extensions v3_leaf \
+        -cert "$CERTS/intermediate.pem" -keyfile "$CERTS/intermediate.key" \
+        -startdate 20200101000000Z -enddate 20210101000000Z \
+        -in "$d/exp.csr" -out "$CERTS/server-expired.pem" 2>/dev/null
+    # Self-signed RSA leaf for server.test
+    openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 -days $DAYS \
+        -subj "/O=tlsnoop test/OU=self-signed/CN=server.test" \
+        -keyout "$CERTS/server-selfsigned.key" -out "$CERTS/server-selfsigned.pem" \
+        -config "$d/ext.cnf" -extensions v3_self 2>/dev/null
+
+    local c
+    for c in ca intermediate server-rsa server-ecdsa server-expired server-selfsigned; do
+        openssl x509 -in "$CERTS/$c.pem" -outform DER -out "$CERTS/$c.der"
+    done
+    # Chain files as servers send them (leaf first, then intermediate)
+    cat "$CERTS/server-rsa.pem" "$CERTS/intermediate.pem" >"$CERTS/server-rsa-chain.pem"
+    cat "$CERTS/server-ecdsa.pem" "$CERTS/intermediate.pem" >"$CERTS/server-ecdsa-chain.pem"
+    cat "$CERTS/server-expired.pem" "$CERTS/intermediate.pem" >"$CERTS/server-expired-chain.pem"
+    write_fingerprints
+}
+
+write_fingerprints() {
+    # FINGERPRINTS.txt: file, SHA-256 of the DER (lowercase hex, no colons), subject (RFC 2253)
+    local c fp subj
+    {
+        echo "# file  sha256(DER)  subject(RFC2253)   -- regenerated by make.sh"
+        for c in ca intermediate server-rsa server-ecdsa server-expired server-selfsigned; do
+            fp=$(openssl x509 -in "$CERTS/$c.pem" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+            subj=$(openssl x509 -in "$CERTS/$c.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')
+            echo "$c.der  $fp  $subj"
+        done
+    } >"$CERTS/FINGERPRINTS.txt"
+}
+
+have_certs() {
+    local f
+    for f in ca intermediate server-rsa server-ecdsa server-expired server-selfsigned; do
+        [[ -s $CERTS/$f.pem && -s $CERTS/$f.key && -s $CERTS/$f.der ]] || return 1
+    done
+    [[ -s $CERTS/server-rsa-chain.pem && -s $CERTS/server-ecdsa-chain.pem && -s $CERTS/server-expired-chain.pem ]]
+}
+
+if [[ $NEW_CERTS == 1 ]] || ! have_certs; then
+    gen_certs
+else
+    log "reusing certificates in $CERTS (pass --new-certs to regenerate)"
+fi
+
+C=$CERTS
+RSA=(-cert "$C/server-rsa.pem" -key "$C/server-rsa.key" -cert_chain "$C/intermediate.pem")
+ECDSA=(-cert "$C/server-ecdsa.pem" -key "$C/server-ecdsa.key" -cert_chain "$C/intermediate.pem")
+EXPIRED=(-cert "$C/server-expired.pem" -key "$C/server-expired.key" -cert_chain "$C/intermediate.pem")
+
+###########################################################################
+# helpers
+###########################################################################
+CAP_PID=
+CAP_NAME=
+SRV_PID=
+
+cap_start() {            # cap_start NAME
+    CAP_NAME=$1
+    rm -f "$REAL/$CAP_NAME.keylog"
+    # --immediate-mode: deliver every packet at once (TPACKET_V3 would otherwise
+    # hold them in a ring block that may be lost when we stop tcpdump early).
+    # -Z root: Debian's tcpdump would otherwise drop to user "tcpdump" and
+    # might not be able to write into $TMP.
+    ip netns exec "$NS" timeout 120 tcpdump -i lo -s 0 -U --immediate-mode -Z root -w "$TMP/$CAP_NAME.pcap" tcp \
+        >"$TMP/$CAP_NAME.tcpdump.log" 2>&1 &
+    CAP_PID=$!
+    BG_PIDS+=("$CAP_PID")
+    local i
+    for i in $(seq 100); do
+        grep -q "listening on" "$TMP/$CAP_NAME.tcpdump.log" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    die "tcpdump did not start: $(cat "$TMP/$CAP_NAME.tcpdump.log")"
+}
+
+cap_stop() {
+    sleep 0.5
+    kill -INT "$CAP_PID" 2>/dev/null || true
+    wait "$CAP_PID" 2>/dev/null || true
+    [[ -s $TMP/$CAP_NAME.pcap ]] || die "$CAP_NAME: no capture file"
+    if grep -q '^0 packets captured' "$TMP/$CAP_NAME.tcpdump.log"; then
+        die "$CAP_NAME: tcpdump captured 0 packets"
+    fi
+    mkdir -p "$REAL"
+    cp "$TMP/$CAP_NAME.pcap" "$REAL/$CAP_NAME.pcap"
+    chmod 644 "$REAL/$CAP_NAME.pcap"
+    local n
+    n=$(grep -Eo '^[0-9]+ packets captured' "$TMP/$CAP_NAME.tcpdump.log" | cut -d' ' -f1 || true)
+    log "$CAP_NAME: wrote real/$CAP_NAME.pcap (${n:-?} packets, $(stat -c %s "$REAL/$CAP_NAME.pcap") bytes)"
+}
+
+wait_port() {            # wait_port PORT
+    local i
+    for i in $(seq 200); do
+        [[ -n $(nsx ss -Hltn "sport = :$1") ]] && return 0
+        sleep 0.05
+    done
+    die "nothing listening on port $1"
+}
+
+srv_start() {            # srv_start PORT CMD... (runs in the namespace, under timeout)
+    local port=$1; shift
+    ip netns exec "$NS" timeout 60 "$@" </dev/null >"$TMP/$CAP_NAME.server.log" 2>&1 &
+    SRV_PID=$!
+    BG_PIDS+=("$SRV_PID")
+    wait_port "$port"
+}
+
+srv_wait() {             # give a server that exits on its own (-naccept) up to $1 s, then kill it
+    local t=${1:-5} i
+    for i in $(seq $((t * 20))); do
+        kill -0 "$SRV_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill "$SRV_PID" 2>/dev/null || true
+    wait "$SRV_PID" 2>/dev/null || true
+}
+
+# ossl_client PORT [s_client args...]: sends "hello\n", keeps stdin open 0.7 s
+# so the echoed line can come back, then EOF -> s_client sends close_notify.
+ossl_client() {
+    local port=$1; shift
+    { echo hello; sleep 0.7; } | nsx timeout 10 openssl s_client -connect "127.0.0.1:$port" \
+        -servername server.test "$@" >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
+}
+
+want() {
+    [[ ${#ONLY[@]} -eq 0 ]] && return 0
+    local o
+    for o in "${ONLY[@]}"; do [[ $o == "$1" ]] && return 0; done
+    return 1
+}
+
+S_SERVER=(openssl s_server -naccept 1 -rev -quiet)
+
+###########################################################################
+# scenarios
+###########################################################################
+
+sc_openssl_tls13() {
+    local p=4433
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_3 \
+        -ciphersuites TLS_AES_256_GCM_SHA384 -alpn h2 -groups X25519
+    ossl_client $p -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384 -alpn h2 -groups X25519 \
+        -CAfile "$C/ca.pem" -verify_return_error -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_tls12_ecdhe_rsa() {
+    local p=4434
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2 \
+        -cipher ECDHE-RSA-AES128-GCM-SHA256 -alpn http/1.1
+    ossl_client $p -tls1_2 -alpn http/1.1 -CAfile "$C/ca.pem" -verify_return_error \
+        -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_tls12_ecdsa() {
+    local p=4435
+    srv_start $p "${S_SERVER[@]}" -accept $p "${ECDSA[@]}" -tls1_2 \
+        -cipher ECDHE-ECDSA-CHACHA20-POLY1305 -groups P-256
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -verify_return_error \
+        -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_tls13_hrr() {
+    # client offers X25519 and P-256 but sends a key_share for X25519 only;
+    # the server accepts only P-256 -> HelloRetryRequest, second ClientHello.
+    local p=4436
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_3 -groups P-256
+    ossl_client $p -tls1_3 -groups X25519:P-256 -CAfile "$C/ca.pem" -verify_return_error \
+        -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_version_mismatch() {
+    local p=4437
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_3
+    ossl_client $p -tls1_2
+    srv_wait
+}
+
+sc_openssl_no_shared_cipher() {
+    local p=4438
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256
+    ossl_client $p -tls1_2 -cipher AES256-SHA256
+    srv_wait
+}
+
+sc_openssl_resumption_tls12() {
+    # TLS 1.2, session ticket (RFC 5077) resumption: 1st full handshake, 2nd abbreviated
+    local p=4439
+    srv_start $p openssl s_server -naccept 2 -rev -quiet -accept $p "${RSA[@]}" -tls1_2
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -sess_out "$TMP/sess12.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    sleep 0.2
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -sess_in "$TMP/sess12.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_resumption_tls12_sessid() {
+    # TLS 1.2, session-ID resumption (server -no_ticket): 2nd ClientHello carries the session id
+    local p=4440
+    srv_start $p openssl s_server -naccept 2 -rev -quiet -accept $p "${RSA[@]}" -tls1_2 -no_ticket
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -sess_out "$TMP/sessid.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    sleep 0.2
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -sess_in "$TMP/sessid.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_resumption_tls13() {
+    # TLS 1.3 PSK resumption (psk_dhe_ke): 2nd ClientHello has pre_shared_key, no Certificate
+    local p=4447
+    srv_start $p openssl s_server -naccept 2 -rev -quiet -accept $p "${RSA[@]}" -tls1_3
+    ossl_client $p -tls1_3 -CAfile "$C/ca.pem" -sess_out "$TMP/sess13.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    sleep 0.2
+    ossl_client $p -tls1_3 -CAfile "$C/ca.pem" -sess_in "$TMP/sess13.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_client_cert_required() {
+    # TLS 1.2 so CertificateRequest, the empty client Certificate and the alert are plaintext
+    local p=4441
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2 -Verify 1 -CAfile "$C/ca.pem"
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_tls13_client_cert_required() {
+    # TLS 1.3 variant: the server's alert (certificate_required) is encrypted
+    local p=4442
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_3 -Verify 1 -CAfile "$C/ca.pem"
+    ossl_client $p -tls1_3 -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_expired_cert_rejected() {
+    local p=4443
+    srv_start $p "${S_SERVER[@]}" -accept $p "${EXPIRED[@]}" -tls1_2
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -verify_return_error -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_tls13_cert_rejected() {
+    local p=4444
+    srv_start $p "${S_SERVER[@]}" -accept $p "${EXPIRED[@]}" -tls1_3
+    ossl_client $p -tls1_3 -CAfile "$C/ca.pem" -verify_return_error -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_tls13_fragmented() {
+    local p=4445
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_3 -max_send_frag 512
+    ossl_client $p -tls1_3 -CAfile "$C/ca.pem" -verify_return_error -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_tls12_fragmented() {
+    # TLS 1.2 variant: the (plaintext) Certificate message spans several records
+    local p=4446
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2 -max_send_frag 512
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -verify_return_error -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_curl_tls13() {
+    local p=8443
+    srv_start $p openssl s_server -naccept 1 -www -quiet -accept $p "${RSA[@]}"
+    SSLKEYLOGFILE=$REAL/$CAP_NAME.keylog nsx timeout 10 curl -sS -k --max-time 5 \
+        --resolve server.test:$p:127.0.0.1 -o "$TMP/curl.out" "https://server.test:$p/" \
+        >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
+    srv_wait
+}
+
+gnutls_pair() {          # gnutls_pair PORT CERT KEY CLIENT-PRIORITY
+    local p=$1 cert=$2 key=$3 prio=$4
+    srv_start $p gnutls-serv --port $p --echo --x509certfile "$cert" --x509keyfile "$key"
+    { echo hello; sleep 0.7; } | SSLKEYLOGFILE=$REAL/$CAP_NAME.keylog nsx timeout 10 \
+        gnutls-cli --port $p --sni-hostname server.test --priority "$prio" --insecure 127.0.0.1 \
+        >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
+    sleep 0.2
+    srv_wait 0           # gnutls-serv never exits on its own
+}
+
+sc_gnutls_tls12() {
+    # self-signed leaf, TLS 1.2 only
+    gnutls_pair 5556 "$C/server-selfsigned.pem" "$C/server-selfsigned.key" 'NORMAL:-VERS-ALL:+VERS-TLS1.2'
+}
+
+sc_gnutls_tls13() {
+    # gnutls defaults (TLS 1.3), ECDSA leaf + intermediate
+    gnutls_pair 5557 "$C/server-ecdsa-chain.pem" "$C/server-ecdsa.key" 'NORMAL'
+}
+
+sc_python_tls13() {
+    local p=443
+    cat >"$TMP/py_srv.py" <<'EOF'
+import socket, ssl, sys
+cert, key, port, keylog = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+ctx.set_alpn_protocols(["http/1.1"])
+ctx.keylog_filename = keylog
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", port)); ls.listen(1)
+c, _ = ls.accept()
+with ctx.wrap_socket(c, server_side=True) as s:
+    line = s.recv(100)
+    s.sendall(line[::-1].strip() + b"\n")
+    try:
+        s.unwrap()
+    except OSError:
+        pass
+EOF
+    cat >"$TMP/py_cli.py" <<'EOF'
+import socket, ssl, sys
+ca, port = sys.argv[1], int(sys.argv[2])
+ctx = ssl.create_default_context(cafile=ca)
+ctx.set_alpn_protocols(["http/1.1"])
+with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+    with ctx.wrap_socket(raw, server_hostname="server.test") as s:
+        s.sendall(b"hello\n")
+        print(s.version(), s.cipher(), s.selected_alpn_protocol(), s.recv(100))
+        s.unwrap()
+EOF
+    srv_start $p "$PY" "$TMP/py_srv.py" "$C/server-rsa-chain.pem" "$C/server-rsa.key" $p "$REAL/$CAP_NAME.keylog"
+    nsx timeout 10 "$PY" "$TMP/py_cli.py" "$C/ca.pem" $p >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
+    srv_wait
+}
+
+sc_reset_mid_handshake() {
+    # server reads the ClientHello, then closes with SO_LINGER{1,0} -> RST
+    local p=9443
+    cat >"$TMP/rst_srv.py" <<'EOF'
+import socket, struct, sys, time
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", int(sys.argv[1]))); ls.listen(1)
+c, _ = ls.accept()
+c.recv(65536)
+time.sleep(0.1)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()
+EOF
+    srv_start $p "$PY" "$TMP/rst_srv.py" $p
+    nsx timeout 5 openssl s_client -connect 127.0.0.1:$p -servername server.test </dev/null \
+        >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
+    srv_wait
+}
+
+sc_no_server_response() {
+    # server accepts and never answers; client gives up after 1 s (killed by timeout -> FIN)
+    local p=9444
+    cat >"$TMP/mute_srv.py" <<'EOF'
+import socket, sys, time
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", int(sys.argv[1]))); ls.listen(1)
+c, _ = ls.accept()
+time.sleep(30)
+EOF
+    srv_start $p "$PY" "$TMP/mute_srv.py" $p
+    { sleep 3; } | nsx timeout 1 openssl s_client -connect 127.0.0.1:$p -servername server.test \
+        >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
+    # stop the capture BEFORE the server goes away, so no server FIN is recorded
+    cap_stop
+    srv_wait 0
+    CAP_DONE=1
+}
+
+sc_openssl_sslv2_compat_hello() {
+    # A hand-built SSLv2-compatible ClientHello (80 xx 01 03 01 ...) sent to a real
+    # OpenSSL server that allows TLS 1.0 -> real TLS 1.0 ServerHello/Certificate/
+    # ServerHelloDone; the client then aborts with a plaintext fatal
+    # handshake_failure alert and closes.  Source for crafted/sslv2_hello.
+    local p=4448
+    cat >"$TMP/v2_cli.py" <<'EOF'
+import socket, struct, sys, time
+specs = [0x00002f, 0x000035, 0x00000a, 0x0000ff, 0x010080, 0x0700c0]   # last two: SSLv2 ciphers
+challenge = bytes(range(0x10, 0x30))                                    # 32 bytes
+body = bytes([1]) + b"\x03\x01" + struct.pack(">HHH", 3 * len(specs), 0, len(challenge))
+body += b"".join(s.to_bytes(3, "big") for s in specs) + challenge
+msg = struct.pack(">H", 0x8000 | len(body)) + body
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
+s.sendall(msg)
+got = b""
+try:
+    while b"\x0e\x00\x00\x00" not in got:            # until ServerHelloDone
+        d = s.recv(65536)
+        if not d: break
+        got += d
+except socket.timeout:
+    pass
+print(len(got), got[:16].hex())
+s.sendall(bytes.fromhex("15030100020228"))    # fatal handshake_failure alert, TLS 1.0 record
+time.sleep(0.1)
+s.close()
+EOF
+    srv_start $p openssl s_server -naccept 1 -quiet -accept $p "${RSA[@]}" -tls1 \
+        -cipher 'AES128-SHA:@SECLEVEL=0'
+    nsx timeout 10 "$PY" "$TMP/v2_cli.py" $p >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
+    srv_wait
+}
+
+SCENARIOS=(
+    openssl_tls13 openssl_tls12_ecdhe_rsa openssl_tls12_ecdsa openssl_tls13_hrr
+    openssl_version_mismatch openssl_no_shared_cipher
+    openssl_resumption_tls12 openssl_resumption_tls12_sessid openssl_resumption_tls13
+    openssl_client_cert_required openssl_tls13_client_cert_required
+    openssl_expired_cert_rejected openssl_tls13_cert_rejected
+    openssl_tls13_fragmented openssl_tls12_fragmented
+    curl_tls13 gnutls_tls12 gnutls_tls13 python_tls13
+    reset_mid_handshake no_server_response openssl_sslv2_compat_hello
+)
+
+for sc in "${SCENARIOS[@]}"; do
+    want "$sc" || continue
+    log "scenario $sc"
+    CAP_DONE=0
+    cap_start "$sc"
+    "sc_$sc"
+    [[ $CAP_DONE == 1 ]] || cap_stop
+    if [[ -s $TMP/$sc.client.log ]]; then
+        sed 's/^/   client| /' "$TMP/$sc.client.log" | grep -Ei 'alert|error|Verify return code|Protocol *:|Cipher is|ALPN|olleh|Reused|^   client\| [0-9]|Handshake was|Description' | sort -u | head -12 >&2 || true
+    fi
+    if [[ -s $REAL/$sc.keylog ]]; then chmod 644 "$REAL/$sc.keylog"; else rm -f "$REAL/$sc.keylog"; fi
+done
+log "done"
