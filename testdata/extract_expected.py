@@ -53,13 +53,21 @@ def load_certs():
         subj = subj.decode().strip()[len("subject="):]
         iss = sh(["openssl", "x509", "-inform", "DER", "-in", p, "-noout", "-issuer", "-nameopt", "RFC2253"])
         iss = iss.decode().strip()[len("issuer="):]
+        fwd = sh(["openssl", "x509", "-inform", "DER", "-in", p, "-noout", "-subject", "-issuer", "-nameopt",
+                  "esc_2253,esc_ctrl,esc_msb,utf8,sep_comma_plus_space,sname"]).decode()
+        subj_fwd = re.search(r"subject=(.*)", fwd).group(1).strip()
+        iss_fwd = re.search(r"issuer=(.*)", fwd).group(1).strip()
+        san = sh(["openssl", "x509", "-inform", "DER", "-in", p, "-noout", "-ext", "subjectAltName"]).decode()
+        san = [x.strip() for x in san.split("\n", 1)[1].split(",")] if "\n" in san.strip() else []
+        serial = sh(["openssl", "x509", "-inform", "DER", "-in", p, "-noout", "-serial"]).decode().strip().split("=")[1]
         dates = sh(["openssl", "x509", "-inform", "DER", "-in", p, "-noout", "-startdate", "-enddate"]).decode()
         nb = re.search(r"notBefore=(.*)", dates).group(1).strip()
         na = re.search(r"notAfter=(.*)", dates).group(1).strip()
         with open(p, "rb") as f:
             assert hashlib.sha256(f.read()).hexdigest() == fp
         out[fp] = {"file": "certs/" + fn, "sha256": fp, "subject": subj, "issuer": iss,
-                   "not_before": nb, "not_after": na}
+                   "subject_x509_order": subj_fwd, "issuer_x509_order": iss_fwd, "serial": serial,
+                   "san": [x for x in san if x], "not_before": nb, "not_after": na}
     return out
 
 

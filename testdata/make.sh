@@ -270,7 +270,7 @@ cap_stop() {
     chmod 644 "$REAL/$CAP_NAME.pcap"
     local n
     n=$(grep -Eo '^[0-9]+ packets captured' "$TMP/$CAP_NAME.tcpdump.log" | cut -d' ' -f1 || true)
-    log "$CAP_NAME: wrote real/$CAP_NAME.pcap (${n:-?} packets, $(stat -c %s "$REAL/$CAP_NAME.pcap") bytes)"
+    log "$CAP_NAME: wrote ${REAL#$HERE/}/$CAP_NAME.pcap (${n:-?} packets, $(stat -c %s "$REAL/$CAP_NAME.pcap") bytes)"
 }
 
 wait_port() {            # wait_port PORT

@@ -172,6 +172,54 @@ pub fn server_hello(sh: &tls_parser::TlsServerHelloContents<'_>, frame: u64) -> 
     out
 }
 
+/// Decodes a ServerHello of a TLS 1.3 draft before draft 22 (version 0x7f00–0x7f15, 0x0304, or
+/// Facebook's 0xfb17/0xfb1a): `version, random, cipher_suite, extensions` with no session id or
+/// compression. tls-parser 0.12.2 only knows this layout for draft 18 and misreads the others
+/// with the TLS 1.2 layout. `body` is the message without its 4-byte header.
+pub fn draft_server_hello(body: &[u8], frame: u64) -> Option<ServerHello> {
+    let version = u16::from_be_bytes([*body.first()?, *body.get(1)?]);
+    if !is_pre22_draft(version) {
+        return None;
+    }
+    let random = body.get(2..34)?;
+    let cipher = u16::from_be_bytes([*body.get(34)?, *body.get(35)?]);
+    let ext_block = match body.get(36..38) {
+        Some(&[a, b]) => body.get(38..38 + usize::from(u16::from_be_bytes([a, b])))?,
+        _ => &[],
+    };
+    let mut info = ServerHelloInfo {
+        frame,
+        legacy_version: version,
+        version: Some(version),
+        cipher_suite: cipher,
+        random: random.to_vec(),
+        ..Default::default()
+    };
+    let (exts, _) = compat::walk_extensions(ext_block);
+    for raw in &exts {
+        info.extensions.push(raw.ty);
+        // Drafts used 40 for key_share before it moved to 51.
+        if raw.ty == 40 || raw.ty == 51 {
+            info.key_share_group = compat::server_key_share_group(raw.data);
+        }
+    }
+    Some(ServerHello {
+        info,
+        is_hrr: false,
+        alpn: None,
+        psk_accepted: exts.iter().any(|e| e.ty == 41),
+        session_id: Vec::new(),
+        problems: Vec::new(),
+    })
+}
+
+/// A TLS 1.3 draft version whose ServerHello still has the pre-draft-22 layout. Drafts before
+/// 16 put 0x0304 itself in the ServerHello's version field (a final TLS 1.3 ServerHello says
+/// 0x0303 there), so 0x0304 in that field means the draft layout too.
+pub fn is_pre22_draft(v: u16) -> bool {
+    (0x7f00..=0x7f15).contains(&v) || matches!(v, 0x0304 | 0xfb17 | 0xfb1a)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -476,6 +476,16 @@ impl TlsFlow {
 
     fn message(&mut self, from: Sender, ty: u8, msg: &[u8], frame: u64, rec: &mut Negotiation) {
         use tls_parser::TlsMessageHandshake as M;
+        if ty == 2 && from == Sender::Server {
+            if let Some(d) = msg
+                .get(4..)
+                .and_then(|b| hello::draft_server_hello(b, frame))
+            {
+                self.history(rec, from, 'S');
+                self.server_hello(d, rec);
+                return;
+            }
+        }
         let parsed = tls_parser::parse_tls_message_handshake(msg);
         let m = match parsed {
             Ok((_, tls_parser::TlsMessage::Handshake(m))) => Some(m),
@@ -512,16 +522,6 @@ impl TlsFlow {
                 }
                 self.history(rec, from, 'S');
                 self.server_hello(d, rec);
-            }
-            (2, Some(M::ServerHelloV13Draft18(sh))) if from == Sender::Server => {
-                self.history(rec, from, 'S');
-                self.server_hello_seen = true;
-                self.tls13 = true;
-                rec.version = Some(Version(sh.version.0));
-                rec.cipher_suite = Some(CipherSuite(sh.cipher.0));
-                for d in &mut self.dirs {
-                    d.encrypted = true;
-                }
             }
             (11, Some(M::Certificate(c))) => {
                 self.history(rec, from, 'X');
@@ -615,7 +615,7 @@ impl TlsFlow {
             rec.group = Some(group_name(g));
         }
         rec.alpn = d.alpn;
-        let is13 = version == 0x0304 || (version >> 8) == 0x7f;
+        let is13 = version == 0x0304 || (version >> 8) == 0x7f || hello::is_pre22_draft(version);
         self.tls13 = is13;
         if is13 {
             rec.resumed = d.psk_accepted;

@@ -101,7 +101,143 @@ struct KnownTsharkError {
 /// turns a disagreement into an agreement when tlsnoop gives exactly the oracle's value, so it
 /// cannot hide a tlsnoop bug. (The README's 10,000-SAN `tls-fragmented-handshake.pcap.gz`, where
 /// tshark is known to fail, is not in this corpus's manifest.)
-const KNOWN_TSHARK_ERRORS: &[KnownTsharkError] = &[];
+const KNOWN_TSHARK_ERRORS: &[KnownTsharkError] = &[
+    // 1. Out-of-order segments. tshark 4.0 does not reassemble out-of-order TCP segments by
+    //    default (`tcp.reassemble_out_of_order` is off), so a ServerHello that arrives after a
+    //    later segment is never parsed and the manifest says "no-ServerHello". Oracle: the same
+    //    tshark with `-o tcp.reassemble_out_of_order:TRUE` parses the ServerHello and gives
+    //    exactly these values (`tshark -n -o tcp.reassemble_out_of_order:TRUE -r F -Y
+    //    'tls.handshake.type==2' -T fields -e tls.handshake.version -e tls.handshake.ciphersuite
+    //    -e tls.handshake.extensions_alpn_str`); tshark flags the segments `tcp.analysis`
+    //    out-of-order / previous segment not captured.
+    KnownTsharkError {
+        path: "suricata-verify/tests/tls/tls-fingerprint-alert/input.pcap",
+        client: "10.16.1.11:54684",
+        server: "24.244.4.23:443",
+        field: Field::Version,
+        truth: Some("TLS 1.2"),
+        why: "ServerHello (frame 12) arrives out of order; tshark with OOO reassembly: 0x0303",
+    },
+    KnownTsharkError {
+        path: "suricata-verify/tests/tls/tls-fingerprint-alert/input.pcap",
+        client: "10.16.1.11:54684",
+        server: "24.244.4.23:443",
+        field: Field::Cipher,
+        truth: Some("0xc02f"),
+        why: "ServerHello (frame 12) arrives out of order; tshark with OOO reassembly: 0xc02f",
+    },
+    KnownTsharkError {
+        path: "suricata-verify/tests/tls/tls-fingerprint-alert/input.pcap",
+        client: "10.16.1.11:54684",
+        server: "24.244.4.23:443",
+        field: Field::Alpn,
+        truth: Some("h2"),
+        why: "ServerHello (frame 12) arrives out of order; tshark with OOO reassembly: h2",
+    },
+    KnownTsharkError {
+        path: "suricata-verify/tests/tls/tls-subjectaltname/input.pcap",
+        client: "192.168.100.206:59691",
+        server: "204.79.197.200:443",
+        field: Field::Version,
+        truth: Some("TLS 1.2"),
+        why: "ServerHello after out-of-order segments; tshark with OOO reassembly: 0x0303",
+    },
+    KnownTsharkError {
+        path: "suricata-verify/tests/tls/tls-subjectaltname/input.pcap",
+        client: "192.168.100.206:59691",
+        server: "204.79.197.200:443",
+        field: Field::Cipher,
+        truth: Some("0xc028"),
+        why: "ServerHello after out-of-order segments; tshark with OOO reassembly: 0xc028",
+    },
+    KnownTsharkError {
+        path: "ndpi/tests/cfgs/default/pcap/google_ssl.pcap",
+        client: "172.31.3.224:42835",
+        server: "216.58.212.100:443",
+        field: Field::Version,
+        truth: Some("TLS 1.0"),
+        why: "ServerHello after an out-of-order segment; tshark with OOO reassembly: 0x0301",
+    },
+    KnownTsharkError {
+        path: "ndpi/tests/cfgs/default/pcap/google_ssl.pcap",
+        client: "172.31.3.224:42835",
+        server: "216.58.212.100:443",
+        field: Field::Cipher,
+        truth: Some("0x0005"),
+        why: "ServerHello after an out-of-order segment; tshark with OOO reassembly: 0x0005",
+    },
+    KnownTsharkError {
+        path: "zeek/testing/btest/Traces/postgresql/psql-aws-ssl-preferred.pcap",
+        client: "192.168.123.132:39910",
+        server: "52.200.36.167:5432",
+        field: Field::Version,
+        truth: Some("TLS 1.2"),
+        why: "ServerHello after out-of-order segments; tshark with OOO reassembly: 0x0303",
+    },
+    KnownTsharkError {
+        path: "zeek/testing/btest/Traces/postgresql/psql-aws-ssl-preferred.pcap",
+        client: "192.168.123.132:39910",
+        server: "52.200.36.167:5432",
+        field: Field::Cipher,
+        truth: Some("0xc030"),
+        why: "ServerHello after out-of-order segments; tshark with OOO reassembly: 0xc030",
+    },
+    // 2. Parse errors in tshark.
+    KnownTsharkError {
+        path: "arkime/tests/pcap/arkime_synthetic.pcap",
+        client: "10.9.19.1:49621",
+        server: "10.9.19.2:443",
+        field: Field::Version,
+        truth: Some("TLS 1.2"),
+        why: "crafted ServerHello (frame 904) carries an EMPTY supported_versions extension \
+              (type 43, length 0) among extensions 0..255; tshark reads 0x002c from the next \
+              extension's type field. Arkime's arkime_synthetic.test: tls.version TLSv1.2",
+    },
+    KnownTsharkError {
+        path: "mercury/test/afl_data/corner-cases.pcap",
+        client: "192.168.10.12:51098",
+        server: "160.68.205.252:443",
+        field: Field::Version,
+        truth: None,
+        why: "fuzzed frame 3: handshake header 02 000000 is a ServerHello of length 0; tshark \
+              reads 'version 0x0000' from the bytes after it (its own tree says Length: 0)",
+    },
+    KnownTsharkError {
+        path: "mercury/test/afl_data/corner-cases.pcap",
+        client: "192.168.10.12:51098",
+        server: "160.68.205.252:443",
+        field: Field::Cipher,
+        truth: None,
+        why: "fuzzed frame 3: a ServerHello of length 0 has no cipher suite; tshark reads \
+              0x2175 from the bytes after it",
+    },
+    KnownTsharkError {
+        path: "mercury/test/afl_data/encrypted_handshake_cert_false_positive.pcap",
+        client: "192.168.10.12:51098",
+        server: "160.68.205.252:443",
+        field: Field::Version,
+        truth: None,
+        why: "fuzzed frame 1: same zero-length ServerHello (02 000000) as corner-cases.pcap",
+    },
+    KnownTsharkError {
+        path: "mercury/test/afl_data/encrypted_handshake_cert_false_positive.pcap",
+        client: "192.168.10.12:51098",
+        server: "160.68.205.252:443",
+        field: Field::Cipher,
+        truth: None,
+        why: "fuzzed frame 1: same zero-length ServerHello (02 000000) as corner-cases.pcap",
+    },
+    KnownTsharkError {
+        path: "suricata-verify/tests/tls/tls13-draft14/tls13_draft14.pcap",
+        client: "10.0.2.15:54049",
+        server: "52.32.149.186:443",
+        field: Field::Cipher,
+        truth: Some("0xc02b"),
+        why: "pre-draft-16 TLS 1.3 ServerHello (frame 6) with version 0x0304 has no session_id; \
+              tshark parses it as TLS 1.2 and reads 0xacad. The bytes are 0304, 32 random bytes, \
+              then c02b; Suricata's test.yaml: tls.version 'TLS 1.3 draft-<16'",
+    },
+];
 
 // ---------------------------------------------------------------------------------------------
 // Manifest
