@@ -449,6 +449,10 @@ def readme_tables(result):
     L = ["| cert file (DER) | subject (RFC 2253) | issuer | SHA-256 of DER |", "|---|---|---|---|"]
     for c in result["certs"]:
         L.append("| `%s` | %s | %s | `%s` |" % (c["file"], c["subject"], c["issuer"], c["sha256"]))
+    L += ["", "| file | size | how it was made | what it shows |", "|---|---|---|---|"]
+    for e in result["captures"]:
+        size = os.path.getsize(os.path.join(HERE, e["file"]))
+        L.append("| `%s` | %d | %s | %s |" % (e["file"], size, e["made_by"], e["shows"]))
     L += ["", "| file | client → server | CH / SH frame | version | cipher | SNI | ALPN offered → selected | group | alerts (frame from level description) | server certs |",
           "|---|---|---|---|---|---|---|---|---|---|"]
 
