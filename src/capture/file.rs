@@ -102,7 +102,7 @@ pub(crate) fn read_stream(
             Ok(())
         }
         Magic::PcapNg => {
-            let format = format!("pcapng section{gz}");
+            let format = format!("pcapng{gz} section");
             let (head, big_endian) = read_shb(&mut reader, head, &format)?;
             let capacity = BUFFER_SIZE.max(head.len().saturating_add(4096));
             let src = Source::new(Box::new(Cursor::new(head).chain(reader)), &error_slot);
@@ -294,7 +294,6 @@ struct Oddities {
     undefined_interface: u64,
     bad_tsresol: u64,
     bad_tsresol_value: u8,
-    skipped_blocks: u64,
 }
 
 struct Driver<'i> {
@@ -614,7 +613,6 @@ impl<'i> Driver<'i> {
             if intact {
                 let name = Self::block_name(unit.block_type);
                 reader.consume(total);
-                self.odd.skipped_blocks += 1;
                 self.note(format!(
                     "corrupt {name} after frame {n}: {reason}; block skipped"
                 ));
@@ -647,7 +645,6 @@ impl<'i> Driver<'i> {
             reader.consume(chunk);
             left -= chunk;
             if left == 0 {
-                self.odd.skipped_blocks += 1;
                 self.note(format!(
                     "{name} of {total} bytes after frame {n} skipped: over the {} MiB limit",
                     MAX_BLOCK >> 20
@@ -774,7 +771,6 @@ impl<'i> Driver<'i> {
                     u32_at(d, 12, be),
                     u32_at(d, 16, be),
                 ) else {
-                    self.odd.skipped_blocks += 1;
                     return ControlFlow::Continue(());
                 };
                 let Some(iface) = section.get(u32::from(if_id)).copied() else {

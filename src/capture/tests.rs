@@ -682,3 +682,31 @@ fn truncation_note_points_at_a_corrupt_caplen() {
         ]
     );
 }
+
+#[test]
+fn modified_pcap_format_is_read() {
+    // Kuznetzov's patched libpcap: 24-byte record headers (ifindex, protocol, pkt_type, pad).
+    let mut b = pcap(false, false, 1, 65535, &[]);
+    b[..4].copy_from_slice(&0xa1b2_cd34u32.to_le_bytes());
+    for (i, len) in [(1u32, 20usize), (2, 30)] {
+        b.extend(i.to_le_bytes());
+        b.extend(7u32.to_le_bytes());
+        b.extend((len as u32).to_le_bytes());
+        b.extend((len as u32).to_le_bytes());
+        b.extend([0u8; 8]);
+        b.extend(vec![i as u8; len]);
+    }
+    let (res, info, got) = read_bytes(b);
+    assert!(res.is_ok());
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].data, vec![2; 30]);
+    assert_eq!(got[1].ts, Timestamp::new(2, 7_000));
+    assert!(info.notes.is_empty());
+}
+
+#[test]
+fn corrupt_gzip_header_is_an_error() {
+    let bytes = vec![0x1f, 0x8b, 0x07, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    let e = err_text(bytes);
+    assert!(e.starts_with("cannot read: corrupt gzip data"), "{e}");
+}

@@ -423,7 +423,7 @@ impl Pool {
             }
         });
         add_range(have, start, end);
-        self.held = self.held + s.footprint() - before;
+        self.held = (self.held + s.footprint()).saturating_sub(before);
         if s.have.len() > MAX_RANGES {
             return self.drop_datagram(i, stats);
         }

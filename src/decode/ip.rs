@@ -14,10 +14,13 @@ use etherparse::err::ipv6_exts::{HeaderError as ExtError, HeaderSliceError as Ex
 use etherparse::{IpNumber, LaxIpSlice};
 use std::net::IpAddr;
 
-const TCP: u8 = 6;
+pub(crate) const TCP: u8 = 6;
+const UDP: u8 = 17;
+const GRE: u8 = 47;
+const IPIP: u8 = 4;
+const IPV6_IN_IP: u8 = 41;
 const HOP_BY_HOP: u8 = 0;
 const ROUTING: u8 = 43;
-const FRAGMENT: u8 = 44;
 const AUTH: u8 = 51;
 const DEST_OPTS: u8 = 60;
 
@@ -39,8 +42,45 @@ pub(crate) enum Net<'a> {
     },
     /// A fragment of a datagram that may carry TCP.
     Fragment(Fragment<'a>),
+    /// A payload that may be a tunnel: UDP (from its header on), GRE, IP in IP.
+    Inner { proto: u8, payload: &'a [u8] },
     /// Not TCP (or a fragment of a datagram that cannot be TCP).
     Other,
+}
+
+/// IP protocols that may carry a tunnel (see `tunnel.rs`).
+pub(crate) fn is_tunnel(proto: u8) -> bool {
+    matches!(proto, UDP | GRE | IPIP | IPV6_IN_IP)
+}
+
+/// IP protocols whose fragments are worth holding (the datagram may carry TCP).
+fn worth_reassembling(proto: u8) -> bool {
+    proto == TCP || proto == AUTH || is_tunnel(proto)
+}
+
+/// What an unfragmented IP payload of protocol `proto` is.
+fn payload_net<'a>(
+    proto: IpNumber,
+    src: IpAddr,
+    dst: IpAddr,
+    payload: &'a [u8],
+    wire_len: Option<usize>,
+) -> Net<'a> {
+    if proto == IpNumber::TCP {
+        Net::Tcp {
+            src,
+            dst,
+            tcp: payload,
+            wire_len,
+        }
+    } else if is_tunnel(proto.0) {
+        Net::Inner {
+            proto: proto.0,
+            payload,
+        }
+    } else {
+        Net::Other
+    }
 }
 
 fn ext_error(e: &ExtSliceError) -> DecodeError {
@@ -80,7 +120,7 @@ pub(crate) fn parse(ip: &[u8]) -> Result<Net<'_>, DecodeError> {
                 // The fragmented data starts right after the IPv4 header (an AH, if any, is
                 // part of it and is skipped after reassembly).
                 let proto = h.protocol().0;
-                if proto != TCP && proto != AUTH {
+                if !worth_reassembling(proto) {
                     return Ok(Net::Other);
                 }
                 if total < header_len {
@@ -105,18 +145,10 @@ pub(crate) fn parse(ip: &[u8]) -> Result<Net<'_>, DecodeError> {
                 return Err(ext_error(e));
             }
             let p = v4.payload();
-            if p.ip_number != IpNumber::TCP {
-                return Ok(Net::Other);
-            }
             let auth_len = v4.extensions().auth.map_or(0, |a| a.slice().len());
             let wire_len =
                 (total >= header_len).then(|| total.saturating_sub(header_len + auth_len));
-            Ok(Net::Tcp {
-                src,
-                dst,
-                tcp: p.payload,
-                wire_len,
-            })
+            Ok(payload_net(p.ip_number, src, dst, p.payload, wire_len))
         }
         LaxIpSlice::Ipv6(v6) => {
             let h = v6.header();
@@ -129,83 +161,43 @@ pub(crate) fn parse(ip: &[u8]) -> Result<Net<'_>, DecodeError> {
                 return Err(ext_error(e));
             }
             let p = v6.payload();
-            if p.ip_number != IpNumber::TCP {
-                return Ok(Net::Other);
-            }
             let plen = usize::from(h.payload_length());
             let exts = v6.extensions().slice().len();
             let wire_len = (plen != 0).then(|| plen.saturating_sub(exts));
-            Ok(Net::Tcp {
-                src,
-                dst,
-                tcp: p.payload,
-                wire_len,
-            })
+            Ok(payload_net(p.ip_number, src, dst, p.payload, wire_len))
         }
     }
 }
 
-/// Walks the IPv6 extension headers to the Fragment header and returns what follows it. Done by
-/// hand because etherparse keeps parsing "extension headers" inside non-first fragments.
+/// An IPv6 fragment for the pool (see `compat::etherparse::ipv6_fragment` for why it is not
+/// taken from etherparse's slice).
 fn ipv6_fragment(ip: &[u8], src: IpAddr, dst: IpAddr) -> Result<Net<'_>, DecodeError> {
-    let bad = DecodeError::ExtensionTruncated;
-    let plen = usize::from(u16::from_be_bytes([
-        *ip.get(4).ok_or(bad)?,
-        *ip.get(5).ok_or(bad)?,
-    ]));
-    let end = 40 + plen;
-    if ip.len() < end {
-        return Err(DecodeError::FragmentTruncated);
-    }
-    let packet = ip.get(..end).ok_or(DecodeError::FragmentTruncated)?;
-    let mut next = *packet.get(6).ok_or(bad)?;
-    let mut at = 40usize;
-    for _ in 0..MAX_EXTENSIONS {
-        match next {
-            HOP_BY_HOP | ROUTING | DEST_OPTS | AUTH => {
-                let nh = *packet.get(at).ok_or(bad)?;
-                let l = usize::from(*packet.get(at + 1).ok_or(bad)?);
-                at += if next == AUTH {
-                    (l + 2) * 4
-                } else {
-                    (l + 1) * 8
-                };
-                next = nh;
-            }
-            FRAGMENT => {
-                let hdr = packet.get(at..at + 8).ok_or(bad)?;
-                let proto = *hdr.first().ok_or(bad)?;
-                let off_flags =
-                    u16::from_be_bytes([*hdr.get(2).ok_or(bad)?, *hdr.get(3).ok_or(bad)?]);
-                let id = u32::from_be_bytes(hdr.get(4..8).ok_or(bad)?.try_into().map_err(|_| bad)?);
-                if !matches!(proto, TCP | AUTH | DEST_OPTS) {
-                    return Ok(Net::Other);
-                }
-                let data = packet.get(at + 8..).ok_or(bad)?;
-                return Ok(Net::Fragment(Fragment {
-                    key: FragKey {
-                        src,
-                        dst,
-                        id,
-                        proto,
-                    },
-                    offset: usize::from(off_flags >> 3) * 8,
-                    more: off_flags & 1 == 1,
-                    data,
-                }));
-            }
-            _ => return Ok(Net::Other),
+    use crate::compat::etherparse::{ipv6_fragment, Ipv6FragmentLookup as L};
+    match ipv6_fragment(ip) {
+        L::Found(f) if worth_reassembling(f.next_header) || f.next_header == DEST_OPTS => {
+            Ok(Net::Fragment(Fragment {
+                key: FragKey {
+                    src,
+                    dst,
+                    id: f.id,
+                    proto: f.next_header,
+                },
+                offset: f.offset,
+                more: f.more,
+                data: f.data,
+            }))
         }
+        L::Found(_) | L::NotFound => Ok(Net::Other),
+        L::HeaderTruncated => Err(DecodeError::ExtensionTruncated),
+        L::DataTruncated => Err(DecodeError::FragmentTruncated),
     }
-    Ok(Net::Other)
 }
 
-/// In a reassembled datagram whose first header is `proto`, skips AH and IPv6 destination
-/// options up to TCP; `None` when it is not TCP or a header is cut.
-pub(crate) fn skip_to_transport(mut proto: u8, mut data: &[u8]) -> Option<&[u8]> {
+/// In a reassembled datagram whose first header is `proto`, skips AH and IPv6 extension
+/// headers; returns the next protocol and its bytes (`None` when a header is cut).
+pub(crate) fn skip_extensions(mut proto: u8, mut data: &[u8]) -> Option<(u8, &[u8])> {
     for _ in 0..MAX_EXTENSIONS {
         match proto {
-            TCP => return Some(data),
             AUTH | DEST_OPTS | HOP_BY_HOP | ROUTING => {
                 let nh = *data.first()?;
                 let l = usize::from(*data.get(1)?);
@@ -217,7 +209,7 @@ pub(crate) fn skip_to_transport(mut proto: u8, mut data: &[u8]) -> Option<&[u8]>
                 data = data.get(len..)?;
                 proto = nh;
             }
-            _ => return None,
+            _ => return Some((proto, data)),
         }
     }
     None

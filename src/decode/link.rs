@@ -1,7 +1,7 @@
 //! Link layers: from a frame's first byte to the first byte of its IP header.
 //!
 //! Handles Ethernet II (any number of 802.1Q / 802.1ad / 0x9100 / 0x9200 tags, LLC/SNAP,
-//! PPPoE session, MPLS), Linux SLL and SLL2 (parsed here: etherparse has no SLL2 and its lax
+//! PPPoE session, MPLS, Cisco MetaData/SGT), Linux SLL and SLL2 (parsed here: etherparse has no SLL2 and its lax
 //! slicer no SLL), raw IP (101, 12, 14, 228, 229), BSD NULL (address family in either byte
 //! order) and LOOP, and PPP (9, 50).
 //!
@@ -25,7 +25,7 @@ pub(crate) enum L3<'a> {
     Unsupported,
 }
 
-/// True for the link types [`strip`] decodes (for an "unsupported link type" note).
+/// True for the link types the decoder strips (for an "unsupported link type" note).
 pub fn supports(link: LinkType) -> bool {
     matches!(
         link,
@@ -53,12 +53,13 @@ const ETH_QINQ_OLD2: u16 = 0x9200;
 const ETH_PPPOE_SESSION: u16 = 0x8864;
 const ETH_MPLS: u16 = 0x8847;
 const ETH_MPLS_MULTICAST: u16 = 0x8848;
+const ETH_CISCO_METADATA: u16 = 0x8909;
 const ARPHRD_NETLINK: u16 = 824;
 
 /// Tags and labels followed before giving up (each costs at least 4 bytes anyway).
 const MAX_NESTING: usize = 16;
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn be16(b: &[u8], at: usize) -> Option<u16> {
     let a: [u8; 2] = b.get(at..at.checked_add(2)?)?.try_into().ok()?;
     Some(u16::from_be_bytes(a))
 }
@@ -66,13 +67,7 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
 /// Strips the link header of a frame of type `link`.
 pub(crate) fn strip(link: LinkType, data: &[u8]) -> Result<L3<'_>, DecodeError> {
     match link {
-        LinkType::ETHERNET => {
-            let (hdr, rest) = data
-                .split_at_checked(14)
-                .ok_or(DecodeError::LinkTruncated(LinkLayer::Ethernet))?;
-            let et = be16(hdr, 12).ok_or(DecodeError::LinkTruncated(LinkLayer::Ethernet))?;
-            ether(et, rest)
-        }
+        LinkType::ETHERNET => ethernet(data),
         LinkType::RAW
         | LinkType::DLT_RAW_12
         | LinkType::DLT_RAW_14
@@ -120,8 +115,17 @@ pub(crate) fn strip(link: LinkType, data: &[u8]) -> Result<L3<'_>, DecodeError> 
     }
 }
 
+/// An Ethernet II frame (also inside VXLAN, GRE TEB and ERSPAN).
+pub(crate) fn ethernet(data: &[u8]) -> Result<L3<'_>, DecodeError> {
+    let (hdr, rest) = data
+        .split_at_checked(14)
+        .ok_or(DecodeError::LinkTruncated(LinkLayer::Ethernet))?;
+    let et = be16(hdr, 12).ok_or(DecodeError::LinkTruncated(LinkLayer::Ethernet))?;
+    ether(et, rest)
+}
+
 /// PPP: optional HDLC address/control (ff 03), then a 1- or 2-byte protocol (RFC 1661 §6.5).
-fn ppp(data: &[u8]) -> Result<L3<'_>, DecodeError> {
+pub(crate) fn ppp(data: &[u8]) -> Result<L3<'_>, DecodeError> {
     let bad = DecodeError::LinkTruncated(LinkLayer::Ppp);
     let data = data.strip_prefix(&[0xff, 0x03][..]).unwrap_or(data);
     let first = *data.first().ok_or(bad)?;
@@ -137,8 +141,8 @@ fn ppp(data: &[u8]) -> Result<L3<'_>, DecodeError> {
     })
 }
 
-/// Follows an EtherType through tags, LLC/SNAP, PPPoE and MPLS to IP.
-fn ether(mut et: u16, mut rest: &[u8]) -> Result<L3<'_>, DecodeError> {
+/// Follows an EtherType through tags, LLC/SNAP, PPPoE, MPLS and Cisco MetaData to IP.
+pub(crate) fn ether(mut et: u16, mut rest: &[u8]) -> Result<L3<'_>, DecodeError> {
     for _ in 0..MAX_NESTING {
         match et {
             ETH_IPV4 | ETH_IPV6 => return Ok(L3::Ip(rest)),
@@ -161,6 +165,15 @@ fn ether(mut et: u16, mut rest: &[u8]) -> Result<L3<'_>, DecodeError> {
                 });
             }
             ETH_MPLS | ETH_MPLS_MULTICAST => return mpls(rest),
+            ETH_CISCO_METADATA => {
+                // version(1) length(1) option(2) SGT(2), then the next EtherType (as Wireshark
+                // and Arkime read it).
+                let (hdr, r) = rest
+                    .split_at_checked(8)
+                    .ok_or(DecodeError::LinkTruncated(LinkLayer::CiscoMetadata))?;
+                et = be16(hdr, 6).ok_or(DecodeError::LinkTruncated(LinkLayer::CiscoMetadata))?;
+                rest = r;
+            }
             len if len < 0x0600 => {
                 // 802.3 length field: only LLC/SNAP with OUI 0 carries an EtherType.
                 match rest.split_at_checked(8) {

@@ -1,9 +1,10 @@
-//! Frame → TCP segment: link layers, IPv4/IPv6 (with extension headers) and IP fragment
-//! reassembly.
+//! Frame → TCP segment: link layers, IPv4/IPv6 (with extension headers), tunnels and IP
+//! fragment reassembly.
 //!
 //! Owns the link-layer table (`link.rs`), the IP layer (`ip.rs`, on etherparse's lax slicers, so a
-//! snaplen-cut packet still yields what was captured) and the bounded fragment pool
-//! (`defrag.rs`), plus the counters in [`DecodeStats`].
+//! snaplen-cut packet still yields what was captured), tunnel decapsulation (`tunnel.rs`: IP in
+//! IP, GRE, ERSPAN, VXLAN, Geneve, GTP-U; the TCP segment reported is the innermost one) and the
+//! bounded fragment pool (`defrag.rs`), plus the counters in [`DecodeStats`].
 //!
 //! It must not keep any state except the fragment pool and reusable buffers, must not allocate
 //! per packet, must not verify checksums (some captures have rewritten addresses), and must not
@@ -16,6 +17,7 @@
 mod defrag;
 mod ip;
 mod link;
+mod tunnel;
 
 pub use self::defrag::DefragLimits;
 pub use self::link::supports;
@@ -77,7 +79,7 @@ pub enum Decoded<'a> {
     Malformed(DecodeError),
 }
 
-/// A link-layer header a frame can be cut inside of.
+/// A link-layer or tunnel header a frame can be cut inside of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkLayer {
     /// Ethernet II.
@@ -98,6 +100,20 @@ pub enum LinkLayer {
     LinuxSll2,
     /// BSD NULL / OpenBSD LOOP address family.
     NullLoop,
+    /// Cisco MetaData (SGT) header, EtherType 0x8909.
+    CiscoMetadata,
+    /// UDP header (of a tunnel).
+    Udp,
+    /// GRE header.
+    Gre,
+    /// ERSPAN header (inside GRE).
+    Erspan,
+    /// VXLAN header.
+    Vxlan,
+    /// Geneve header.
+    Geneve,
+    /// GTP-U header.
+    GtpU,
 }
 
 impl fmt::Display for LinkLayer {
@@ -112,6 +128,13 @@ impl fmt::Display for LinkLayer {
             LinkLayer::LinuxSll => "Linux SLL",
             LinkLayer::LinuxSll2 => "Linux SLL2",
             LinkLayer::NullLoop => "NULL/LOOP",
+            LinkLayer::CiscoMetadata => "Cisco MetaData",
+            LinkLayer::Udp => "UDP",
+            LinkLayer::Gre => "GRE",
+            LinkLayer::Erspan => "ERSPAN",
+            LinkLayer::Vxlan => "VXLAN",
+            LinkLayer::Geneve => "Geneve",
+            LinkLayer::GtpU => "GTP-U",
         })
     }
 }
@@ -166,6 +189,9 @@ pub enum DecodeError {
     /// A fragment reaching past the 65535-byte maximum datagram.
     #[error("IP fragment ends past 65535 bytes")]
     FragmentTooLong,
+    /// A fragment inside a tunnel whose outer datagram was itself reassembled (not supported).
+    #[error("IP fragment inside a reassembled tunnel datagram")]
+    NestedFragment,
 }
 
 /// Decoder counters. Merged over workers with `+=`.
@@ -185,7 +211,8 @@ pub struct DecodeStats {
     pub truncated_frames: u64,
     /// TCP segments whose payload was cut short by the snaplen.
     pub truncated_segments: u64,
-    /// IP fragments of TCP datagrams seen.
+    /// IP fragments seen of datagrams that may carry TCP (TCP, UDP and IP tunnels); others are
+    /// `not_tcp` at once.
     pub fragments_seen: u64,
     /// Datagrams reassembled from fragments.
     pub datagrams_reassembled: u64,
@@ -343,33 +370,67 @@ fn decode_frame<'a>(
     };
     // Bytes of this frame the snaplen cut off (used when the IP length field is unusable).
     let missing = u64::from(frame.orig_len).saturating_sub(frame.data.len() as u64);
-    match ip::parse(ip_bytes) {
-        Err(e) => Decoded::Malformed(e),
-        Ok(ip::Net::Other) => Decoded::NotTcp,
-        Ok(ip::Net::Tcp {
-            src,
-            dst,
-            tcp,
-            wire_len,
-        }) => tcp_segment(src, dst, tcp, wire_len, missing),
-        Ok(ip::Net::Fragment(frag)) => {
-            stats.fragments_seen += 1;
-            let (src, dst) = (frag.key.src, frag.key.dst);
-            match pool.insert(&frag, frame.ts.secs, stats) {
-                defrag::Insert::Held => Decoded::FragmentHeld,
-                defrag::Insert::Dropped(e) => Decoded::Malformed(e),
-                defrag::Insert::Complete { proto, data } => {
-                    match ip::skip_to_transport(proto, data) {
-                        Some(tcp) => {
-                            let len = Some(tcp.len());
-                            tcp_segment(src, dst, tcp, len, 0)
+    walk(ip_bytes, missing, Some(pool), stats, frame.ts.secs)
+}
+
+/// IP headers and tunnels nested in one packet, at most.
+const MAX_DEPTH: usize = 4;
+
+/// Decodes from an IP header down through tunnels to TCP. `pool` is `None` inside a datagram
+/// that was itself reassembled (its inner fragments are not reassembled again).
+fn walk<'a>(
+    mut bytes: &'a [u8],
+    missing: u64,
+    mut pool: Option<&'a mut defrag::Pool>,
+    stats: &mut DecodeStats,
+    now: i64,
+) -> Decoded<'a> {
+    for _ in 0..MAX_DEPTH {
+        match ip::parse(bytes) {
+            Err(e) => return Decoded::Malformed(e),
+            Ok(ip::Net::Other) => return Decoded::NotTcp,
+            Ok(ip::Net::Tcp {
+                src,
+                dst,
+                tcp,
+                wire_len,
+            }) => return tcp_segment(src, dst, tcp, wire_len, missing),
+            Ok(ip::Net::Inner { proto, payload }) => match tunnel::open(proto, payload) {
+                Ok(link::L3::Ip(inner)) => bytes = inner,
+                Ok(_) => return Decoded::NotTcp,
+                Err(e) => return Decoded::Malformed(e),
+            },
+            Ok(ip::Net::Fragment(frag)) => {
+                stats.fragments_seen += 1;
+                let Some(pool) = pool.take() else {
+                    stats.fragments_dropped += 1;
+                    return Decoded::Malformed(DecodeError::NestedFragment);
+                };
+                let (src, dst) = (frag.key.src, frag.key.dst);
+                return match pool.insert(&frag, now, stats) {
+                    defrag::Insert::Held => Decoded::FragmentHeld,
+                    defrag::Insert::Dropped(e) => Decoded::Malformed(e),
+                    defrag::Insert::Complete { proto, data } => {
+                        match ip::skip_extensions(proto, data) {
+                            Some((ip::TCP, tcp)) => {
+                                let len = Some(tcp.len());
+                                tcp_segment(src, dst, tcp, len, 0)
+                            }
+                            Some((proto, payload)) if ip::is_tunnel(proto) => {
+                                match tunnel::open(proto, payload) {
+                                    Ok(link::L3::Ip(inner)) => walk(inner, 0, None, stats, now),
+                                    Ok(_) => Decoded::NotTcp,
+                                    Err(e) => Decoded::Malformed(e),
+                                }
+                            }
+                            _ => Decoded::NotTcp,
                         }
-                        None => Decoded::NotTcp,
                     }
-                }
+                };
             }
         }
     }
+    Decoded::NotTcp
 }
 
 /// Builds the segment from the TCP header onwards. `wire_len` is the TCP length (header and

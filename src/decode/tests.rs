@@ -450,8 +450,11 @@ fn duplicate_and_overlapping_fragments_first_copy_wins() {
 #[test]
 fn non_tcp_fragments_are_not_held() {
     let mut d = decoder();
-    let f = ipv4_frag(17, 9, 0, true, &[0; 16]);
-    assert_eq!(d.decode(&frame(101, &f)), Decoded::NotTcp);
+    // ICMP and ESP cannot carry TCP that tlsnoop could read (UDP can: tunnels).
+    for proto in [1, 50] {
+        let f = ipv4_frag(proto, 9, 0, true, &[0; 16]);
+        assert_eq!(d.decode(&frame(101, &f)), Decoded::NotTcp);
+    }
     assert_eq!(d.fragments_pending(), 0);
 }
 
@@ -657,4 +660,118 @@ fn corpus_decodes_without_panic() {
     eprintln!("{total:?}");
     assert!(total.tcp_segments > 0);
     assert!(total.malformed * 100 < total.frames);
+}
+
+fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend(sport.to_be_bytes());
+    b.extend(dport.to_be_bytes());
+    b.extend(((8 + payload.len()) as u16).to_be_bytes());
+    b.extend([0, 0]);
+    b.extend(payload);
+    b
+}
+
+#[test]
+fn cisco_metadata_sgt() {
+    let mut d = decoder();
+    let mut cmd = vec![0x01, 0x01, 0x00, 0x01, 0x00, 0x02, 0x08, 0x00];
+    cmd.extend(segment4());
+    expect_tcp(&mut d, &frame(1, &eth(0x8909, &cmd)), false);
+}
+
+#[test]
+fn ip_in_ip_and_gre() {
+    let mut d = decoder();
+    // IPv4 in IPv6 (4in6), IPv6 in IPv4 (6in4).
+    expect_tcp(&mut d, &frame(101, &ipv6(4, &segment4())), false);
+    expect_tcp(&mut d, &frame(101, &ipv4(41, &segment6())), true);
+    // Plain GRE with a key, carrying IPv4.
+    let mut gre = vec![0x20, 0x00, 0x08, 0x00, 0, 0, 0, 42];
+    gre.extend(segment4());
+    expect_tcp(&mut d, &frame(1, &eth(0x0800, &ipv4(47, &gre))), false);
+    // GRE TEB (Ethernet inside), with checksum and sequence.
+    let mut teb = vec![0x90, 0x00, 0x65, 0x58, 0, 0, 0, 0, 0, 0, 0, 1];
+    teb.extend(eth(0x86dd, &segment6()));
+    expect_tcp(&mut d, &frame(101, &ipv4(47, &teb)), true);
+    // ERSPAN type II: GRE with sequence, 8-byte ERSPAN header, Ethernet with a VLAN tag.
+    let (t, tagged) = vlan(0x8100, 9, 0x0800, &segment4());
+    let mut erspan = vec![0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 7];
+    erspan.extend([0x10, 0x09, 0, 1, 0, 0, 0, 0]);
+    erspan.extend(eth(t, &tagged));
+    expect_tcp(&mut d, &frame(101, &ipv4(47, &erspan)), false);
+    // Unknown GRE payload, and GRE with routing: not TCP.
+    assert_eq!(
+        d.decode(&frame(101, &ipv4(47, &[0, 0, 0x12, 0x34, 1]))),
+        Decoded::NotTcp
+    );
+    assert_eq!(
+        d.decode(&frame(101, &ipv4(47, &[0x40, 0, 8, 0, 0, 0, 0, 0]))),
+        Decoded::NotTcp
+    );
+    assert_eq!(
+        d.decode(&frame(101, &ipv4(47, &[0x20, 0]))),
+        Decoded::Malformed(DecodeError::LinkTruncated(LinkLayer::Gre))
+    );
+}
+
+#[test]
+fn udp_tunnels() {
+    let mut d = decoder();
+    let mut vx = vec![0x08, 0, 0, 0, 0, 0, 0x64, 0];
+    vx.extend(eth(0x0800, &segment4()));
+    expect_tcp(
+        &mut d,
+        &frame(101, &ipv4(17, &udp(55555, 4789, &vx))),
+        false,
+    );
+    let mut gen = vec![0x01, 0, 0x86, 0xdd, 0, 0, 0x64, 0, 1, 2, 3, 4];
+    gen.extend(segment6());
+    expect_tcp(
+        &mut d,
+        &frame(101, &ipv4(17, &udp(55555, 6081, &gen))),
+        true,
+    );
+    // GTP-U G-PDU without and with an extension header (PDU session container).
+    let inner = segment4();
+    let mut g = vec![0x30, 0xff];
+    g.extend((inner.len() as u16).to_be_bytes());
+    g.extend([0, 0, 0, 1]);
+    g.extend(&inner);
+    expect_tcp(&mut d, &frame(101, &ipv4(17, &udp(2152, 2152, &g))), false);
+    let mut ge = vec![0x34, 0xff];
+    ge.extend(((inner.len() + 8) as u16).to_be_bytes());
+    ge.extend([0, 0, 0, 1, 0, 0, 0, 0x85, 1, 0x10, 0x09, 0x00]);
+    ge.extend(&inner);
+    expect_tcp(&mut d, &frame(101, &ipv6(17, &udp(2152, 2152, &ge))), false);
+    // Plain UDP (DNS) is not TCP; a GTP signalling message is not TCP.
+    assert_eq!(
+        d.decode(&frame(101, &ipv4(17, &udp(53, 53, &[0; 12])))),
+        Decoded::NotTcp
+    );
+    assert_eq!(
+        d.decode(&frame(
+            101,
+            &ipv4(
+                17,
+                &udp(2152, 2152, &[0x32, 1, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0])
+            )
+        )),
+        Decoded::NotTcp
+    );
+}
+
+#[test]
+fn fragmented_tunnel_reassembles_to_the_inner_segment() {
+    let mut d = decoder();
+    let mut gtp = vec![0x30, 0xff, 0, 0, 0, 0, 0, 1];
+    let inner = ipv4(6, &tcp(40000, 443, 1000, 2000, PSH_ACK, HELLO));
+    gtp.extend(&inner);
+    let outer_payload = udp(2152, 2152, &gtp);
+    let (a, b) = outer_payload.split_at(24);
+    let f1 = ipv4_frag(17, 99, 0, true, a);
+    let f2 = ipv4_frag(17, 99, 3, false, b);
+    assert_eq!(d.decode(&frame(101, &f2)), Decoded::FragmentHeld);
+    expect_tcp(&mut d, &frame(101, &f1), false);
+    assert_eq!(d.stats().datagrams_reassembled, 1);
 }

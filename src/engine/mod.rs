@@ -54,6 +54,8 @@ struct Conn {
     fin: [bool; 2],
     rst: bool,
     not_tls: bool,
+    /// The orderer has been told whether this flow is TLS.
+    determined: bool,
     truncated: u32,
     first_truncated: u64,
 }
@@ -154,7 +156,7 @@ impl Engine {
             &seg,
             ctx,
         );
-        self.order.release(out);
+        self.order.release(Some(frame.ts), out);
     }
 
     /// Notes for the input just read (unsupported link types).
@@ -182,7 +184,7 @@ impl Engine {
         }
         self.flows.clear();
         self.closed = Tombstones::default();
-        self.order.release(out);
+        self.order.release(None, out);
     }
 }
 
@@ -230,7 +232,14 @@ fn handle_segment(
         }
         let seq = *next_seq;
         *next_seq += 1;
-        order.open(seq);
+        order.open(seq, f.ts);
+        // Forget closed flows at the front, so the list stays about as long as the table.
+        while let Some((k, s)) = fifo.front() {
+            if flows.get(k).is_some_and(|c| c.seq == *s) {
+                break;
+            }
+            fifo.pop_front();
+        }
         fifo.push_back((key, seq));
         stats.tcp_flows += 1;
         flows.insert(
@@ -252,6 +261,7 @@ fn handle_segment(
                 fin: [false; 2],
                 rst: false,
                 not_tls: false,
+                determined: false,
                 truncated: 0,
                 first_truncated: 0,
             },
@@ -301,6 +311,15 @@ fn handle_segment(
     }
     if let Some(rec) = conn.rec.as_mut() {
         rec.last_seen = f.ts;
+    }
+    if !conn.determined {
+        if conn.tls.is_some() {
+            conn.determined = true;
+            order.tls(conn.seq);
+        } else if conn.not_tls {
+            conn.determined = true;
+            order.finish(conn.seq, None);
+        }
     }
     if seg.flags.fin {
         if let Some(r) = conn.reasm.get_mut(side) {
