@@ -110,6 +110,8 @@ impl Engine {
     /// Starts a new input file: its frames are numbered from 1 again.
     pub fn begin_input(&mut self, input: usize) {
         self.input = input;
+        // Fragments never combine across files; the decoder's counters are per input.
+        self.decoder = Decoder::new(DefragLimits::default());
         self.unsupported_links.clear();
     }
 
@@ -161,7 +163,8 @@ impl Engine {
 
     /// Notes for the input just read (unsupported link types).
     pub fn input_notes(&self) -> Vec<String> {
-        self.unsupported_links
+        let mut notes: Vec<String> = self
+            .unsupported_links
             .iter()
             .map(|(t, n)| {
                 format!(
@@ -169,11 +172,14 @@ impl Engine {
                     crate::capture::LinkType(*t).name()
                 )
             })
-            .collect()
+            .collect();
+        notes.extend(self.decoder.stats().notes(self.decoder.limits()));
+        notes
     }
 
     /// Ends the current input: every open flow is finished and reported.
     pub fn end_input(&mut self, out: &mut dyn FnMut(Negotiation)) {
+        self.decoder.finish();
         let keys: Vec<(FlowKey, u64)> = self.fifo.drain(..).collect();
         for (k, seq) in keys {
             if self.flows.get(&k).is_some_and(|c| c.seq == seq) {
