@@ -6,7 +6,7 @@ Usage: benches/gen_big.py OUT.pcap SIZE_MB [--open N]
 Every TCP flow of every Ethernet/IPv4 capture in testdata/real/ is replicated with rewritten
 addresses (10.0.0.0/8 clients, 172.16.0.0/12 servers) and ports, and N copies (default 200) are
 interleaved packet by packet so that hundreds of flows are open at once. Checksums are not
-recomputed (tlsnoop and tshark do not verify them). Timestamps increase by 10 µs per packet.
+recomputed (tlsnoop and tshark do not verify them). Timestamps increase by 1 ms per packet (so capture-time timeouts behave as on a real link).
 The output is a classic microsecond pcap, Ethernet link type.
 """
 import glob
@@ -81,7 +81,7 @@ def main():
                     b[26:30], b[30:34], b[t:t + 2] = c_ip, s_ip, c_port
                 else:
                     b[26:30], b[30:34], b[t + 2:t + 4] = s_ip, c_ip, c_port
-                ts += 10
+                ts += 1000
                 f.write(struct.pack("<IIII", ts // 1_000_000, ts % 1_000_000, len(b), len(b)))
                 f.write(b)
                 written += 16 + len(b)

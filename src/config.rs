@@ -30,6 +30,12 @@ pub struct Limits {
     pub max_notes: usize,
     /// Certificates decoded per Certificate message. Default 32; more are counted in a note.
     pub max_certificates: usize,
+    /// Capture seconds without a packet after which a connection is finished and reported.
+    /// Default 300 (as Zeek's TCP inactivity timeout). A later packet starts a new flow.
+    pub idle_timeout_secs: i64,
+    /// Capture seconds without a packet after one side's FIN before the connection is finished.
+    /// Default 30.
+    pub half_closed_timeout_secs: i64,
 }
 
 impl Default for Limits {
@@ -43,6 +49,8 @@ impl Default for Limits {
             max_history: 100,
             max_notes: 32,
             max_certificates: 32,
+            idle_timeout_secs: 300,
+            half_closed_timeout_secs: 30,
         }
     }
 }

@@ -239,13 +239,7 @@ fn handle_segment(
         let seq = *next_seq;
         *next_seq += 1;
         order.open(seq, f.ts);
-        // Forget closed flows at the front, so the list stays about as long as the table.
-        while let Some((k, s)) = fifo.front() {
-            if flows.get(k).is_some_and(|c| c.seq == *s) {
-                break;
-            }
-            fifo.pop_front();
-        }
+        sweep(flows, closed, fifo, order, stats, &opts.limits, f.ts);
         fifo.push_back((key, seq));
         stats.tcp_flows += 1;
         flows.insert(
@@ -552,6 +546,43 @@ fn finish_conn(mut conn: Conn, order: &mut Orderer, stats: &mut Stats) {
             order.finish(conn.seq, Some(*rec));
         }
         _ => order.finish(conn.seq, None),
+    }
+}
+
+/// Entries of the creation-order list looked at per new flow: more than one, so the list
+/// shrinks faster than it grows and stays about as long as the flow table.
+const SWEEP_STEP: usize = 4;
+
+/// A clock sweep over the creation-order list: forgets closed flows, finishes flows idle past
+/// their timeout (capture time), and moves live ones to the back. Constant work per new flow.
+fn sweep(
+    flows: &mut HashMap<FlowKey, Conn>,
+    closed: &mut Tombstones,
+    fifo: &mut VecDeque<(FlowKey, u64)>,
+    order: &mut Orderer,
+    stats: &mut Stats,
+    limits: &Limits,
+    now: Timestamp,
+) {
+    for _ in 0..SWEEP_STEP.min(fifo.len()) {
+        let Some((k, seq)) = fifo.pop_front() else {
+            return;
+        };
+        let Some(c) = flows.get(&k).filter(|c| c.seq == seq) else {
+            continue;
+        };
+        let idle = now.secs.saturating_sub(c.last_ts.secs);
+        let half_closed = c.fin.iter().any(|f| *f);
+        let expired = idle > limits.idle_timeout_secs
+            || (half_closed && idle > limits.half_closed_timeout_secs);
+        if expired {
+            if let Some(c) = flows.remove(&k) {
+                finish_conn(c, order, stats);
+                closed.insert(k);
+            }
+        } else {
+            fifo.push_back((k, seq));
+        }
     }
 }
 

@@ -16,17 +16,17 @@
 //!   must agree on at least 99 % of the compared TCP flows.
 //!
 //! Not compared, only counted: UDP flows (DTLS, QUIC: tlsnoop reads TCP only), flows where tshark
-//! saw no hello at all (`no-hello-seen(mid-stream)`: nothing to compare, and tshark gives no
-//! endpoints; they are located through the `.tshark.txt` summary when possible and a tlsnoop
-//! record for them is still checked to carry no version/cipher/SNI/ALPN), and tlsnoop flows that
-//! tshark does not list ("extra").
+//! saw no hello at all (`no-hello-seen(mid-stream)`: nothing to compare, and the manifest gives
+//! no endpoints; they are located through the `F.tshark.txt` summary when possible, and a tlsnoop
+//! record for one that carries a version, cipher, SNI or ALPN is printed as an INFO line), and
+//! tlsnoop flows that tshark does not list ("EXTRA" lines).
 //!
 //! Every disagreement is printed as one line,
 //! `DISAGREE <capture> <client>-><server> <field>: tshark=<v> tlsnoop=<v>`, followed by a summary
 //! table. tshark values that are demonstrably wrong are in [`KNOWN_TSHARK_ERRORS`], each with the
 //! independent oracle that shows it; such a flow agrees only if tlsnoop gives the oracle's value.
 //!
-//! Run it (it is `#[ignore]`d because it needs the corpus and takes about a minute):
+//! Run it (it is `#[ignore]`d because it needs the corpus; a few seconds in debug):
 //!
 //! ```text
 //! cargo test --test it corpus -- --ignored --nocapture
@@ -275,7 +275,7 @@ impl TsharkFlow {
     }
     /// tshark saw no ClientHello or ServerHello on this flow.
     fn no_hello(&self) -> bool {
-        self.client.is_none()
+        self.client_text.is_none()
             || self
                 .negotiated
                 .iter()
@@ -309,7 +309,6 @@ fn load_manifest(dir: &Path) -> Vec<Capture> {
     let list = doc.as_array().expect("manifest.json is a list");
     list.iter()
         .map(|e| {
-            let s = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
             let paths = match e.get("paths") {
                 Some(Value::Array(a)) => a
                     .iter()
@@ -351,7 +350,11 @@ fn load_manifest(dir: &Path) -> Vec<Capture> {
             Capture {
                 paths,
                 flows,
-                excluded: s("exclude_reason"),
+                excluded: match e.get("exclude_reason") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(r)) => Some(r.clone()),
+                    Some(other) => Some(other.to_string()),
+                },
             }
         })
         .collect()
@@ -798,8 +801,21 @@ fn compare_capture(t: &mut Tally, dir: &Path, cap: &Capture, path: &str, run: &R
                     endpoints_from_summary(&dir.join(format!("{p}.tshark.txt")), &tf.stream)
                 }),
             };
-            let Some((a, b)) = ends else { continue };
+            let Some((a, b)) = ends else {
+                let _ = writeln!(
+                    log,
+                    "INFO {path} tcp.stream {}: tshark saw no hello, and its .tshark.txt has no row giving the endpoints",
+                    tf.stream
+                );
+                continue;
+            };
             let Some(i) = take((a, b), &mut used).or_else(|| take((b, a), &mut used)) else {
+                let _ = writeln!(
+                    log,
+                    "INFO {path} {a}<->{b}: tshark saw no hello (tcp.stream {}), tlsnoop reports \
+                     no flow",
+                    tf.stream
+                );
                 continue;
             };
             t.no_hello_reported += 1;
@@ -1155,6 +1171,20 @@ mod unit {
             Some("10.0.0.1:40005".parse().unwrap())
         );
         assert_eq!(parse_endpoint("nonsense"), None);
+    }
+
+    #[test]
+    fn cells() {
+        assert_eq!(cell(None), vec![None]);
+        assert_eq!(cell(Some(&Value::Null)), vec![None]);
+        assert_eq!(
+            cell(Some(&serde_json::json!("h2"))),
+            vec![Some("h2".into())]
+        );
+        assert_eq!(
+            cell(Some(&serde_json::json!(["0x1301", null]))),
+            vec![Some("0x1301".into()), None]
+        );
     }
 
     #[test]
