@@ -612,12 +612,12 @@ fn decode_errors_read_well() {
     );
 }
 
-/// Decodes every frame of every capture under /work/shared/captures: no panic, and a summary of
+/// Decodes every frame of every capture under ../shared/captures: no panic, and a summary of
 /// what could not be decoded. Run with `cargo test -- --ignored corpus`.
 #[test]
 #[ignore]
 fn corpus_decodes_without_panic() {
-    let root = std::path::Path::new("/work/shared/captures");
+    let root = &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
     if !root.exists() {
         eprintln!("SKIP: {} not present", root.display());
         return;
