@@ -18,6 +18,10 @@ pub struct Limits {
     /// Largest handshake message length accepted from the 24-bit length field. Default 256 KiB.
     /// A larger claimed length is noted and the message skipped without buffering it.
     pub max_handshake_message: usize,
+    /// Bytes held for reassembly and handshakes over all flows together. Default 64 MiB. When
+    /// hit, the flow whose segment pushed the total over stops waiting for missing data (its held
+    /// segments are released after a gap) and gets a note.
+    pub max_total_buffered: usize,
     /// Flows tracked at once. Default 1,000,000. When hit, the flow idle the longest is finished
     /// and reported early with a note.
     pub max_flows: usize,
@@ -44,6 +48,7 @@ impl Default for Limits {
             max_ooo_bytes: 256 * 1024,
             max_handshake_bytes: 256 * 1024,
             max_handshake_message: 256 * 1024,
+            max_total_buffered: 64 << 20,
             max_flows: 1_000_000,
             max_probe_bytes: 64 * 1024,
             max_history: 100,

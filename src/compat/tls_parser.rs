@@ -148,6 +148,14 @@ mod tests {
     }
 
     #[test]
+    fn canary_upstream_plaintext_parser_fails_on_application_data() {
+        // Why records are framed by `tls::TlsFlow` and never by parse_tls_plaintext.
+        let rec = [23, 3, 3, 0, 3, 1, 2, 3];
+        assert!(tls_parser::parse_tls_plaintext(&rec).is_err());
+        assert!(tls_parser::parse_tls_raw_record(&rec).is_ok());
+    }
+
+    #[test]
     fn hrr_magic() {
         assert!(is_hello_retry_request(&HRR_RANDOM));
         assert!(!is_hello_retry_request(&[0u8; 32]));

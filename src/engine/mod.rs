@@ -56,6 +56,10 @@ struct Conn {
     not_tls: bool,
     /// The orderer has been told whether this flow is TLS.
     determined: bool,
+    /// Bytes of this flow counted in the table's `buffered` total.
+    accounted: usize,
+    /// The global budget made this flow release its held segments (noted once).
+    budget_hit: bool,
     truncated: u32,
     first_truncated: u64,
 }
@@ -75,41 +79,51 @@ impl Conn {
 
 /// Decodes frames and turns them into negotiation records.
 pub struct Engine {
-    opts: EngineOptions,
     decoder: Decoder,
+    table: FlowTable,
+    unsupported_links: Vec<(u32, u64)>,
+}
+
+/// Every connection being followed, and what is needed to finish and order them.
+struct FlowTable {
+    opts: EngineOptions,
     flows: HashMap<FlowKey, Conn>,
     /// Connections closed by FIN/RST: their trailing ACKs and retransmissions are ignored until
     /// a new SYN reuses the ports.
     closed: Tombstones,
-    /// Creation order, for eviction when `max_flows` is reached.
+    /// Creation order, swept for timeouts and used for eviction when `max_flows` is reached.
     fifo: VecDeque<(FlowKey, u64)>,
     order: Orderer,
     next_seq: u64,
     input: usize,
     stats: Stats,
-    unsupported_links: Vec<(u32, u64)>,
+    /// Bytes held by every flow's reassembly and handshake buffers.
+    buffered: usize,
 }
 
 impl Engine {
     /// A new engine.
     pub fn new(opts: EngineOptions) -> Self {
         Engine {
-            opts,
             decoder: Decoder::new(DefragLimits::default()),
-            flows: HashMap::new(),
-            closed: Tombstones::default(),
-            fifo: VecDeque::new(),
-            order: Orderer::default(),
-            next_seq: 0,
-            input: 0,
-            stats: Stats::default(),
+            table: FlowTable {
+                opts,
+                flows: HashMap::new(),
+                closed: Tombstones::default(),
+                fifo: VecDeque::new(),
+                order: Orderer::default(),
+                next_seq: 0,
+                input: 0,
+                stats: Stats::default(),
+                buffered: 0,
+            },
             unsupported_links: Vec::new(),
         }
     }
 
     /// Starts a new input file: its frames are numbered from 1 again.
     pub fn begin_input(&mut self, input: usize) {
-        self.input = input;
+        self.table.input = input;
         // Fragments never combine across files; the decoder's counters are per input.
         self.decoder = Decoder::new(DefragLimits::default());
         self.unsupported_links.clear();
@@ -117,20 +131,20 @@ impl Engine {
 
     /// Counters so far.
     pub fn stats(&self) -> &Stats {
-        &self.stats
+        &self.table.stats
     }
 
     /// Processes one frame; finished records are passed to `out` in order of first packet.
     pub fn frame(&mut self, frame: &Frame<'_>, out: &mut dyn FnMut(Negotiation)) {
-        self.stats.packets += 1;
+        let table = &mut self.table;
+        table.stats.packets += 1;
         if (frame.data.len() as u64) < u64::from(frame.orig_len) {
-            self.stats.truncated_packets += 1;
+            table.stats.truncated_packets += 1;
         }
-        let Engine { decoder, .. } = self;
-        let seg = match decoder.decode(frame) {
+        let seg = match self.decoder.decode(frame) {
             Decoded::Tcp(seg) => seg,
             Decoded::Malformed(_) => {
-                self.stats.decode_errors += 1;
+                table.stats.decode_errors += 1;
                 return;
             }
             Decoded::UnsupportedLink(l) => {
@@ -146,19 +160,8 @@ impl Engine {
             number: frame.number,
             ts: frame.ts,
         };
-        handle_segment(
-            &mut self.flows,
-            &mut self.closed,
-            &mut self.fifo,
-            &mut self.order,
-            &mut self.next_seq,
-            &mut self.stats,
-            &self.opts,
-            self.input,
-            &seg,
-            ctx,
-        );
-        self.order.release(Some(frame.ts), out);
+        table.segment(&seg, ctx);
+        table.order.release(Some(frame.ts), out);
     }
 
     /// Notes for the input just read (unsupported link types).
@@ -180,17 +183,18 @@ impl Engine {
     /// Ends the current input: every open flow is finished and reported.
     pub fn end_input(&mut self, out: &mut dyn FnMut(Negotiation)) {
         self.decoder.finish();
-        let keys: Vec<(FlowKey, u64)> = self.fifo.drain(..).collect();
+        let t = &mut self.table;
+        let keys: Vec<(FlowKey, u64)> = t.fifo.drain(..).collect();
         for (k, seq) in keys {
-            if self.flows.get(&k).is_some_and(|c| c.seq == seq) {
-                if let Some(c) = self.flows.remove(&k) {
-                    finish_conn(c, &mut self.order, &mut self.stats);
+            if t.flows.get(&k).is_some_and(|c| c.seq == seq) {
+                if let Some(c) = t.flows.remove(&k) {
+                    finish_conn(c, &mut t.order, &mut t.stats, &mut t.buffered);
                 }
             }
         }
-        self.flows.clear();
-        self.closed = Tombstones::default();
-        self.order.release(None, out);
+        t.flows.clear();
+        t.closed = Tombstones::default();
+        t.order.release(None, out);
     }
 }
 
@@ -200,153 +204,204 @@ struct FrameCtx {
     ts: Timestamp,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn handle_segment(
-    flows: &mut HashMap<FlowKey, Conn>,
-    closed: &mut Tombstones,
-    fifo: &mut VecDeque<(FlowKey, u64)>,
-    order: &mut Orderer,
-    next_seq: &mut u64,
-    stats: &mut Stats,
-    opts: &EngineOptions,
-    input: usize,
-    seg: &TcpSegment<'_>,
-    f: FrameCtx,
-) {
-    let key = FlowKey::of(seg.src, seg.dst);
-    if !flows.contains_key(&key) && closed.contains(&key) {
-        if seg.flags.syn && !seg.flags.ack {
-            closed.remove(&key);
-        } else {
-            return;
-        }
-    }
-    // A new SYN on a finished connection starts a new flow (port reuse).
-    let reuse = seg.flags.syn
-        && !seg.flags.ack
-        && flows
-            .get(&key)
-            .is_some_and(|c| c.closed() || (c.syn_seen && c.addr[0] != seg.src));
-    if reuse {
-        if let Some(c) = flows.remove(&key) {
-            finish_conn(c, order, stats);
-        }
-    }
-    if !flows.contains_key(&key) {
-        if flows.len() >= opts.limits.max_flows {
-            evict_oldest(flows, fifo, order, stats);
-        }
-        let seq = *next_seq;
-        *next_seq += 1;
-        order.open(seq, f.ts);
-        sweep(flows, closed, fifo, order, stats, &opts.limits, f.ts);
-        fifo.push_back((key, seq));
-        stats.tcp_flows += 1;
-        flows.insert(
-            key,
-            Conn {
-                seq,
-                input,
-                first_frame: f.number,
-                first_ts: f.ts,
-                last_ts: f.ts,
-                addr: [seg.src, seg.dst],
-                reasm: [Reassembler::new(), Reassembler::new()],
-                client_side: None,
-                syn_seen: false,
-                probe: Default::default(),
-                tls: None,
-                rec: None,
-                early_notes: Vec::new(),
-                fin: [false; 2],
-                rst: false,
-                not_tls: false,
-                determined: false,
-                truncated: 0,
-                first_truncated: 0,
-            },
-        );
-    }
-    let Some(conn) = flows.get_mut(&key) else {
-        return;
-    };
-    conn.last_ts = f.ts;
-    let side = usize::from(conn.addr[0] != seg.src);
-    let other = 1 - side;
-    if seg.flags.syn {
-        conn.syn_seen = true;
-        if conn.client_side.is_none() {
-            conn.client_side = Some(if seg.flags.ack { other } else { side });
-        }
-        if let Some(r) = conn.reasm.get_mut(side) {
-            r.syn(seg.seq);
-        }
-    }
-    if seg.truncated {
-        if conn.truncated == 0 {
-            conn.first_truncated = f.number;
-        }
-        conn.truncated += 1;
-    }
-    if !conn.not_tls {
-        let data_seq = if seg.flags.syn {
-            seg.seq.wrapping_add(1)
-        } else {
-            seg.seq
-        };
-        feed(conn, side, f, opts, &mut |r, cb| {
-            r.push(
-                data_seq,
-                seg.payload,
-                f.number,
-                opts.limits.max_ooo_bytes,
-                cb,
-            )
-        });
-        if seg.flags.ack {
-            feed(conn, other, f, opts, &mut |r, cb| {
-                r.peer_ack(seg.ack, f.number, cb)
-            });
-        }
-    }
-    if let Some(rec) = conn.rec.as_mut() {
-        rec.last_seen = f.ts;
-    }
-    if !conn.determined {
-        if conn.tls.is_some() {
-            conn.determined = true;
-            order.tls(conn.seq);
-        } else if conn.not_tls {
-            conn.determined = true;
-            order.finish(conn.seq, None);
-        }
-    }
-    if seg.flags.fin {
-        if let Some(r) = conn.reasm.get_mut(side) {
-            r.fin(seg.seq, seg.payload.len());
-        }
-        if !conn.fin.get(side).copied().unwrap_or(true) {
-            if let Some(x) = conn.fin.get_mut(side) {
-                *x = true;
+impl FlowTable {
+    /// Follows one TCP segment: finds or creates its connection, reassembles, feeds TLS,
+    /// closes and accounts for buffered bytes.
+    fn segment(&mut self, seg: &TcpSegment<'_>, f: FrameCtx) {
+        let FlowTable {
+            opts,
+            flows,
+            closed,
+            fifo,
+            order,
+            next_seq,
+            input,
+            stats,
+            buffered,
+        } = self;
+        let opts: &EngineOptions = opts;
+        let input = *input;
+        let key = FlowKey::of(seg.src, seg.dst);
+        if !flows.contains_key(&key) && closed.contains(&key) {
+            if seg.flags.syn && !seg.flags.ack {
+                closed.remove(&key);
+            } else {
+                return;
             }
-            feed(conn, side, f, opts, &mut |r, cb| r.flush(cb));
-            close(conn, side, CloseKind::Fin, f.number);
+        }
+        // A new SYN on a finished connection starts a new flow (port reuse).
+        let reuse = seg.flags.syn
+            && !seg.flags.ack
+            && flows
+                .get(&key)
+                .is_some_and(|c| c.closed() || (c.syn_seen && c.addr[0] != seg.src));
+        if reuse {
+            if let Some(c) = flows.remove(&key) {
+                finish_conn(c, order, stats, buffered);
+            }
+        }
+        if !flows.contains_key(&key) {
+            if flows.len() >= opts.limits.max_flows {
+                evict_oldest(flows, fifo, order, stats, buffered);
+            }
+            let seq = *next_seq;
+            *next_seq += 1;
+            order.open(seq, f.ts);
+            sweep(
+                flows,
+                closed,
+                fifo,
+                order,
+                stats,
+                buffered,
+                &opts.limits,
+                f.ts,
+            );
+            fifo.push_back((key, seq));
+            stats.tcp_flows += 1;
+            flows.insert(
+                key,
+                Conn {
+                    seq,
+                    input,
+                    first_frame: f.number,
+                    first_ts: f.ts,
+                    last_ts: f.ts,
+                    addr: [seg.src, seg.dst],
+                    reasm: [Reassembler::new(), Reassembler::new()],
+                    client_side: None,
+                    syn_seen: false,
+                    probe: Default::default(),
+                    tls: None,
+                    rec: None,
+                    early_notes: Vec::new(),
+                    fin: [false; 2],
+                    rst: false,
+                    not_tls: false,
+                    determined: false,
+                    accounted: 0,
+                    budget_hit: false,
+                    truncated: 0,
+                    first_truncated: 0,
+                },
+            );
+        }
+        let Some(conn) = flows.get_mut(&key) else {
+            return;
+        };
+        conn.last_ts = f.ts;
+        let side = usize::from(conn.addr[0] != seg.src);
+        let other = 1 - side;
+        if seg.flags.syn {
+            conn.syn_seen = true;
+            if conn.client_side.is_none() {
+                conn.client_side = Some(if seg.flags.ack { other } else { side });
+            }
+            if let Some(r) = conn.reasm.get_mut(side) {
+                r.syn(seg.seq);
+            }
+        }
+        if seg.truncated {
+            if conn.truncated == 0 {
+                conn.first_truncated = f.number;
+            }
+            conn.truncated += 1;
+        }
+        if !conn.not_tls {
+            let data_seq = if seg.flags.syn {
+                seg.seq.wrapping_add(1)
+            } else {
+                seg.seq
+            };
+            feed(conn, side, f, opts, &mut |r, cb| {
+                r.push(
+                    data_seq,
+                    seg.payload,
+                    f.number,
+                    opts.limits.max_ooo_bytes,
+                    cb,
+                )
+            });
+            if seg.flags.ack {
+                feed(conn, other, f, opts, &mut |r, cb| {
+                    r.peer_ack(seg.ack, f.number, cb)
+                });
+            }
+        }
+        if let Some(rec) = conn.rec.as_mut() {
+            rec.last_seen = f.ts;
+        }
+        if !conn.determined {
+            if conn.tls.is_some() {
+                conn.determined = true;
+                order.tls(conn.seq);
+            } else if conn.not_tls {
+                conn.determined = true;
+                order.finish(conn.seq, None);
+            }
+        }
+        if seg.flags.fin {
+            if let Some(r) = conn.reasm.get_mut(side) {
+                r.fin(seg.seq, seg.payload.len());
+            }
+            if !conn.fin.get(side).copied().unwrap_or(true) {
+                if let Some(x) = conn.fin.get_mut(side) {
+                    *x = true;
+                }
+                feed(conn, side, f, opts, &mut |r, cb| r.flush(cb));
+                close(conn, side, CloseKind::Fin, f.number);
+            }
+        }
+        if seg.flags.rst {
+            conn.rst = true;
+            feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
+            feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
+            close(conn, side, CloseKind::Rst, f.number);
+        }
+        if conn.closed() {
+            if let Some(c) = flows.remove(&key) {
+                finish_conn(c, order, stats, buffered);
+            }
+            closed.insert(key);
+            return;
+        } else if conn.not_tls {
+            conn.reasm = [Reassembler::default(), Reassembler::default()];
+        }
+        account(conn, buffered);
+        let held = conn
+            .reasm
+            .iter()
+            .map(Reassembler::pending_bytes)
+            .sum::<usize>();
+        if *buffered > opts.limits.max_total_buffered && held > 0 {
+            // Over the global budget: this flow stops waiting for missing data.
+            feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
+            feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
+            if let Some(rec) = conn.rec.as_mut().filter(|_| !conn.budget_hit) {
+                conn.budget_hit = true;
+                if rec.notes.len() < opts.limits.max_notes {
+                    rec.notes.push(format!(
+                    "global reassembly budget ({} MiB) reached at frame {}; out-of-order data released without waiting for the missing bytes",
+                    opts.limits.max_total_buffered >> 20,
+                    f.number
+                ));
+                }
+            }
+            account(conn, buffered);
         }
     }
-    if seg.flags.rst {
-        conn.rst = true;
-        feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
-        feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
-        close(conn, side, CloseKind::Rst, f.number);
-    }
-    if conn.closed() {
-        if let Some(c) = flows.remove(&key) {
-            finish_conn(c, order, stats);
-        }
-        closed.insert(key);
-    } else if conn.not_tls {
-        conn.reasm = [Reassembler::default(), Reassembler::default()];
-    }
+}
+
+/// Updates the table's total of buffered bytes with this flow's current holding.
+fn account(conn: &mut Conn, total: &mut usize) {
+    let now = conn
+        .reasm
+        .iter()
+        .map(Reassembler::pending_bytes)
+        .sum::<usize>()
+        + conn.tls.as_ref().map_or(0, |t| t.buffered_bytes());
+    *total = total.saturating_sub(conn.accounted) + now;
+    conn.accounted = now;
 }
 
 fn close(conn: &mut Conn, side: usize, kind: CloseKind, frame: u64) {
@@ -517,7 +572,8 @@ fn roles(
     }
 }
 
-fn finish_conn(mut conn: Conn, order: &mut Orderer, stats: &mut Stats) {
+fn finish_conn(mut conn: Conn, order: &mut Orderer, stats: &mut Stats, buffered: &mut usize) {
+    *buffered = buffered.saturating_sub(conn.accounted);
     let dummy = EngineOptions::default();
     let f = FrameCtx {
         number: 0,
@@ -555,12 +611,14 @@ const SWEEP_STEP: usize = 4;
 
 /// A clock sweep over the creation-order list: forgets closed flows, finishes flows idle past
 /// their timeout (capture time), and moves live ones to the back. Constant work per new flow.
+#[allow(clippy::too_many_arguments)]
 fn sweep(
     flows: &mut HashMap<FlowKey, Conn>,
     closed: &mut Tombstones,
     fifo: &mut VecDeque<(FlowKey, u64)>,
     order: &mut Orderer,
     stats: &mut Stats,
+    buffered: &mut usize,
     limits: &Limits,
     now: Timestamp,
 ) {
@@ -577,7 +635,7 @@ fn sweep(
             || (half_closed && idle > limits.half_closed_timeout_secs);
         if expired {
             if let Some(c) = flows.remove(&k) {
-                finish_conn(c, order, stats);
+                finish_conn(c, order, stats, buffered);
                 closed.insert(k);
             }
         } else {
@@ -591,6 +649,7 @@ fn evict_oldest(
     fifo: &mut VecDeque<(FlowKey, u64)>,
     order: &mut Orderer,
     stats: &mut Stats,
+    buffered: &mut usize,
 ) {
     while let Some((k, seq)) = fifo.pop_front() {
         if flows.get(&k).is_some_and(|c| c.seq == seq) {
@@ -599,7 +658,7 @@ fn evict_oldest(
                     rec.notes
                         .push("flow table full: reported before its end (see --max-flows)".into());
                 }
-                finish_conn(c, order, stats);
+                finish_conn(c, order, stats, buffered);
             }
             return;
         }
@@ -633,5 +692,72 @@ impl Tombstones {
     fn remove(&mut self, k: &FlowKey) {
         // Left in `order`; a stale entry only shortens the memory of one other key.
         self.set.remove(k);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(path: &str, opts: EngineOptions) -> Vec<Negotiation> {
+        let mut engine = Engine::new(opts);
+        let mut out = Vec::new();
+        let mut info = crate::record::InputInfo::default();
+        let file = format!("{}/testdata/{path}", env!("CARGO_MANIFEST_DIR"));
+        engine.begin_input(0);
+        crate::capture::read_capture(&file, &mut info, &mut |f| {
+            engine.frame(f, &mut |n| out.push(n))
+        })
+        .expect("readable");
+        engine.end_input(&mut |n| out.push(n));
+        assert_eq!(
+            engine.table.buffered, 0,
+            "every flow's bytes are released at the end"
+        );
+        out
+    }
+
+    #[test]
+    fn global_budget_releases_held_segments_with_a_note() {
+        let mut opts = EngineOptions::default();
+        opts.limits.max_total_buffered = 16;
+        let flows = run("crafted/ch_split_3_ooo.pcap", opts);
+        assert_eq!(flows.len(), 1);
+        assert_eq!(
+            flows[0].notes,
+            vec![
+                // The ClientHello's middle part (frame 8) comes after the hole was given up on,
+                // so the client's next record header is the ClientKeyExchange in frame 12.
+                "client→server gap of 80 bytes before frame 6; resumed at a record header in frame 12".to_string(),
+                "global reassembly budget (0 MiB) reached at frame 6; out-of-order data released without waiting for the missing bytes".to_string(),
+            ]
+        );
+        // Without the budget the same capture is clean.
+        let flows = run("crafted/ch_split_3_ooo.pcap", EngineOptions::default());
+        assert!(flows[0].notes.is_empty());
+        assert_eq!(flows[0].sni.as_deref(), Some("server.test"));
+    }
+
+    #[test]
+    fn flow_table_full_reports_the_oldest_early() {
+        let mut opts = EngineOptions::default();
+        opts.limits.max_flows = 1;
+        // Two connections interleaved in a table of one: each packet of the other connection
+        // evicts the current one, which is reported early; nothing is lost silently.
+        let flows = run("crafted/interleaved_flows.pcap", opts);
+        assert!(flows.len() > 2, "{} flows", flows.len());
+        let evicted = flows
+            .iter()
+            .filter(|f| {
+                f.notes
+                    .iter()
+                    .any(|n| n == "flow table full: reported before its end (see --max-flows)")
+            })
+            .count();
+        assert!(
+            evicted + 1 >= flows.len(),
+            "{evicted} of {} flows evicted",
+            flows.len()
+        );
     }
 }
