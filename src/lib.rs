@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod capture;
 pub mod compat;
 pub mod config;
@@ -57,7 +58,8 @@ pub fn run(
             path: path.clone(),
             ..Default::default()
         };
-        let mut emit = |n: record::Negotiation| {
+        let mut emit = |mut n: record::Negotiation| {
+            analysis::analyze(&mut n, ctx);
             if sink_err.is_none() {
                 if let Err(e) = sink.flow(&n) {
                     sink_err = Some(e);

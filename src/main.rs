@@ -69,7 +69,8 @@ fn read(a: ReadArgs) -> ExitCode {
         Format::Json => Box::new(json::JsonSink::new(out)),
         Format::Jsonl => Box::new(json::JsonLinesSink::new(out)),
     };
-    match tlsnoop::run(&a.files, &opts, sink.as_mut()) {
+    let analysis = tlsnoop::analysis::Context::default();
+    match tlsnoop::run(&a.files, &opts, &analysis, sink.as_mut()) {
         Ok(summary) => {
             for e in &summary.errors {
                 eprintln!("tlsnoop: {}: {}", e.path, e.error);

@@ -330,6 +330,7 @@ impl FlowTable {
         }
         if let Some(rec) = conn.rec.as_mut() {
             rec.last_seen = f.ts;
+            rec.last_frame = f.number;
         }
         if !conn.determined {
             if conn.tls.is_some() {

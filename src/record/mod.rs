@@ -108,10 +108,17 @@ impl CipherSuite {
 impl Serialize for CipherSuite {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("CipherSuite", 3)?;
+        let info = names::cipher_suite(self.0);
+        let mut st = s.serialize_struct("CipherSuite", 9)?;
         st.serialize_field("id", &hex16(self.0))?;
         st.serialize_field("iana", &self.iana())?;
         st.serialize_field("openssl", &self.openssl())?;
+        st.serialize_field("kx", &info.map(|c| c.kx))?;
+        st.serialize_field("au", &info.map(|c| c.au))?;
+        st.serialize_field("enc", &info.map(|c| c.enc))?;
+        st.serialize_field("enc_bits", &info.map(|c| c.enc_bits))?;
+        st.serialize_field("mode", &info.map(|c| c.mode))?;
+        st.serialize_field("mac", &info.map(|c| c.mac))?;
         st.end()
     }
 }
@@ -221,6 +228,21 @@ pub struct CertInfo {
     pub parse_error: Option<String>,
     /// Frame that completed the Certificate message.
     pub frame: u64,
+    /// Subject and issuer names are the same (a root or a self-signed certificate).
+    pub self_issued: bool,
+    /// Index in the same chain of the certificate that issued this one (names and, when both
+    /// carry them, AKI/SKI match); null when none of the sent certificates did.
+    pub issuer_index: Option<usize>,
+    /// This certificate's signature checked with its issuer's key (with its own key when
+    /// self-issued): "verified", "invalid", or "unsupported: REASON" when the algorithm cannot
+    /// be checked here; null when the issuer was not sent.
+    pub signature: Option<String>,
+    /// Extended key usages ("serverAuth", "clientAuth", or the OID); null without the extension.
+    pub eku: Option<Vec<String>>,
+    /// The DER as sent (not written to JSON: `sha256` identifies it), kept so that analysis
+    /// can check the chain against trust roots.
+    #[serde(skip)]
+    pub der: Vec<u8>,
 }
 
 /// A negotiation record: everything seen of one TCP connection that carried TLS.
@@ -278,8 +300,91 @@ pub struct Negotiation {
     pub history: String,
     /// The first FIN or RST seen, if any.
     pub close: Option<Close>,
+    /// Frame number of the flow's last packet.
+    pub last_frame: u64,
+    /// Size in bits of the DHE prime the server sent in ServerKeyExchange, when it did.
+    pub dh_bits: Option<u32>,
+    /// Client and server fingerprints; null without a ClientHello.
+    pub fingerprints: Option<Fingerprints>,
+    /// What is weak or wrong, from the crypto negotiated and offered and the certificates.
+    pub findings: Vec<Finding>,
+    /// Why the negotiation failed or what stopped it; null for a healthy established flow.
+    pub diagnosis: Option<Diagnosis>,
     /// Facts about the capture of this flow (gaps, retransmissions, truncation, limits hit).
     pub notes: Vec<String>,
+}
+
+/// TLS fingerprints of the hellos (JA3/JA3S per Salesforce's definition, JA4 per FoxIO's).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Fingerprints {
+    /// MD5 of `ja3_full`.
+    pub ja3: Option<String>,
+    /// `version,ciphers,extensions,groups,point_formats` (GREASE removed).
+    pub ja3_full: Option<String>,
+    /// MD5 of `ja3s_full`; null without a ServerHello.
+    pub ja3s: Option<String>,
+    /// `version,cipher,extensions`.
+    pub ja3s_full: Option<String>,
+    /// JA4 (`t13d1516h2_8daaf6152771_e5627efa2ab1`).
+    pub ja4: Option<String>,
+    /// JA4 raw form: the sorted lists instead of their hashes.
+    pub ja4_r: Option<String>,
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, not a weakness.
+    Info,
+    /// A weakness with little practical risk.
+    Low,
+    /// A weakness to fix.
+    Medium,
+    /// Broken or dangerous: fix now.
+    High,
+}
+
+impl Severity {
+    /// "info", "low", "medium", "high".
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+/// One thing that is weak or wrong about a flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable id ("cipher.rc4", "cert.expired"); `tlsnoop explain ID` describes it.
+    pub id: &'static str,
+    /// How bad it is under the chosen policy.
+    pub severity: Severity,
+    /// One sentence with the facts ("negotiated TLS_RSA_WITH_RC4_128_SHA (0x0005)").
+    pub message: String,
+    /// Frames that show it.
+    pub evidence: Vec<u64>,
+    /// Index in `certificates` for certificate findings, else null.
+    pub certificate: Option<usize>,
+}
+
+/// Why a negotiation failed, in words an operator can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnosis {
+    /// Stable code ("protocol_version_mismatch"); `tlsnoop explain CODE` describes it.
+    pub code: &'static str,
+    /// One sentence.
+    pub summary: String,
+    /// The facts it rests on.
+    pub detail: String,
+    /// What to change and where.
+    pub remediation: String,
+    /// Frames that show it.
+    pub evidence_frames: Vec<u64>,
 }
 
 /// How a TCP connection was closed.
@@ -341,6 +446,11 @@ impl Negotiation {
             alerts: Vec::new(),
             history: String::new(),
             close: None,
+            last_frame: first_frame,
+            dh_bits: None,
+            fingerprints: None,
+            findings: Vec::new(),
+            diagnosis: None,
             notes: Vec::new(),
         }
     }

@@ -48,6 +48,38 @@ const SIGNATURE_NAMES: &[(&str, &str)] = &[
     ("2.16.840.1.101.3.4.3.2", "dsa_with_SHA256"),
 ];
 
+/// Decodes a chain as sent and links it: for each certificate, which sent certificate issued it
+/// and whether its signature verifies with that issuer's key (see [`CertInfo`]'s chain fields).
+pub fn chain_info(ders: &[&[u8]], frame: u64) -> Vec<CertInfo> {
+    let mut certs: Vec<CertInfo> = ders.iter().map(|d| certificate_info(d, frame)).collect();
+    link_chain(ders, &mut certs);
+    certs
+}
+
+/// Fills the chain fields of `certs` (decoded from `ders`, same order).
+fn link_chain(ders: &[&[u8]], certs: &mut [CertInfo]) {
+    for (i, der) in ders.iter().enumerate() {
+        let self_issued = is_issued_by(der, der);
+        let issuer = if self_issued {
+            Some(i)
+        } else {
+            ders.iter().position(|p| is_issued_by(der, p))
+        };
+        let signature = issuer
+            .and_then(|j| ders.get(j))
+            .map(|p| match check_signature(der, p) {
+                SignatureCheck::Verified => "verified".to_string(),
+                SignatureCheck::Invalid => "invalid".to_string(),
+                SignatureCheck::Unsupported(why) => format!("unsupported: {why}"),
+            });
+        if let Some(c) = certs.get_mut(i) {
+            c.self_issued = self_issued;
+            c.issuer_index = issuer;
+            c.signature = signature;
+        }
+    }
+}
+
 /// Decodes one DER certificate as sent in a Certificate message. Never fails: a certificate that
 /// does not parse gives a CertInfo with sha256/der_len/frame set, parse_error = Some(reason),
 /// others null/empty.
@@ -73,6 +105,11 @@ pub fn certificate_info(der: &[u8], frame: u64) -> CertInfo {
         der_len: der.len(),
         parse_error: None,
         frame,
+        self_issued: false,
+        issuer_index: None,
+        signature: None,
+        eku: None,
+        der: der.to_vec(),
     };
     match X509Certificate::from_der(der) {
         Ok((_, cert)) => fill(&mut info, &cert),
@@ -113,6 +150,24 @@ fn fill(info: &mut CertInfo, cert: &X509Certificate<'_>) {
         }
     }
     info.is_ca = ca.unwrap_or(false);
+    if let Ok(Some(eku)) = cert.extended_key_usage() {
+        let e = &eku.value;
+        let mut list: Vec<String> = [
+            (e.any, "anyExtendedKeyUsage"),
+            (e.server_auth, "serverAuth"),
+            (e.client_auth, "clientAuth"),
+            (e.code_signing, "codeSigning"),
+            (e.email_protection, "emailProtection"),
+            (e.time_stamping, "timeStamping"),
+            (e.ocsp_signing, "OCSPSigning"),
+        ]
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, n)| n.to_string())
+        .collect();
+        list.extend(e.other.iter().map(|o| o.to_id_string()));
+        info.eku = Some(list);
+    }
     info.key = Some(key_info(cert.public_key()));
     info.signature_algorithm = Some(signature_name(&cert.signature_algorithm.algorithm));
 }
@@ -426,6 +481,11 @@ mod tests {
             der_len: 863,
             parse_error: None,
             frame: 7,
+            self_issued: false,
+            issuer_index: None,
+            signature: None,
+            eku: None,
+            der: der("rsa2048.der"),
         };
         assert_eq!(info("rsa2048.der"), want);
     }
@@ -644,6 +704,11 @@ mod tests {
             der_len: 33,
             parse_error: err,
             frame: 7,
+            self_issued: false,
+            issuer_index: None,
+            signature: None,
+            eku: None,
+            der: i.der.clone(),
         };
         assert_eq!(i, want);
         let empty = certificate_info(&[], 1);

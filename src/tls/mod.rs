@@ -526,12 +526,8 @@ impl TlsFlow {
             (11, Some(M::Certificate(c))) => {
                 self.history(rec, from, 'X');
                 let max = self.limits.max_certificates;
-                let list: Vec<_> = c
-                    .cert_chain
-                    .iter()
-                    .take(max)
-                    .map(|raw| cert::certificate_info(raw.data, frame))
-                    .collect();
+                let ders: Vec<&[u8]> = c.cert_chain.iter().take(max).map(|raw| raw.data).collect();
+                let list = cert::chain_info(&ders, frame);
                 if c.cert_chain.len() > max {
                     self.note(rec, format!(
                         "{} Certificate at frame {frame} has {} certificates; the first {max} are reported",
@@ -549,11 +545,21 @@ impl TlsFlow {
             (12, Some(M::ServerKeyExchange(ske))) => {
                 self.history(rec, from, 'K');
                 self.mark_full_handshake();
-                let kx = rec
+                let suite = rec
                     .cipher_suite
-                    .and_then(|c| crate::names::cipher_suite(c.0))
-                    .map(|c| c.kx);
-                if matches!(kx, Some("ECDHE") | Some("ECDHE_PSK") | Some("ECDH_anon")) {
+                    .and_then(|c| crate::names::cipher_suite(c.0));
+                // Anonymous DH suites are ephemeral too (kx "DH"/"ECDH" with au "anon").
+                let kx = suite.map(|c| match (c.kx, c.au) {
+                    ("DH", "anon") => "DHE",
+                    ("ECDH", "anon") => "ECDHE",
+                    (kx, _) => kx,
+                });
+                if matches!(kx, Some("DHE") | Some("DHE_PSK")) {
+                    if let Ok((_, p)) = tls_parser::parse_dh_params(ske.parameters) {
+                        rec.dh_bits = Some(bit_length(p.dh_p));
+                    }
+                }
+                if matches!(kx, Some("ECDHE") | Some("ECDHE_PSK")) {
                     if let Ok((_, p)) = tls_parser::parse_ecdh_params(ske.parameters) {
                         if let tls_parser::ECParametersContent::NamedGroup(g) =
                             p.curve_params.params_content
@@ -811,6 +817,15 @@ impl TlsFlow {
         }
         rec.notes.push(text);
         Some(rec.notes.len() - 1)
+    }
+}
+
+/// Bits of a big-endian unsigned integer, leading zeros not counted.
+fn bit_length(n: &[u8]) -> u32 {
+    let mut it = n.iter().skip_while(|b| **b == 0);
+    match it.next() {
+        Some(first) => (8 - first.leading_zeros()) + 8 * it.count() as u32,
+        None => 0,
     }
 }
 

@@ -33,7 +33,8 @@ fn tls12_full_handshake_with_chain() {
     assert_eq!(
         f["cipher_suite"],
         json!({"id": "0xc02f", "iana": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-               "openssl": "ECDHE-RSA-AES128-GCM-SHA256"})
+               "openssl": "ECDHE-RSA-AES128-GCM-SHA256", "kx": "ECDHE", "au": "RSA",
+               "enc": "AES_128_GCM", "enc_bits": 128, "mode": "GCM", "mac": "AEAD"})
     );
     assert_eq!(f["sni"], "server.test");
     assert_eq!(f["alpn"], "http/1.1");
@@ -76,6 +77,16 @@ fn tls12_full_handshake_with_chain() {
         "c4f97e73eec0405c022c94bae47b87ae1d1fae46581026ae3b478c54890669e7"
     );
     assert_eq!(certs[1]["is_ca"], true);
+    // Chain facts: the leaf is issued (and signed) by the intermediate sent after it; the
+    // intermediate's issuer, the root, was not sent.
+    assert_eq!(certs[0]["issuer_index"], 1);
+    assert_eq!(certs[0]["signature"], "verified");
+    assert_eq!(certs[0]["self_issued"], false);
+    assert_eq!(certs[0]["eku"], json!(["serverAuth"]));
+    assert_eq!(certs[1]["issuer_index"], Value::Null);
+    assert_eq!(certs[1]["signature"], Value::Null);
+    // Frame 17 is the second FIN; the final ACK (frame 18) comes after the close.
+    assert_eq!(f["last_frame"], 17);
     // close_notify both ways, encrypted (tshark: "Encrypted Alert" in frames 13 and 15).
     assert_eq!(
         f["alerts"],
