@@ -41,12 +41,13 @@ pub struct RunSummary {
     pub errors: Vec<InputError>,
 }
 
-/// Reads every input in turn and reports every TLS flow to `sink`. An input that cannot be read
+/// Reads every input in turn, analyses each finished flow with `ctx` and reports it to `sink`. An input that cannot be read
 /// is recorded in the summary and the others are still read. Errors from the sink (a closed
 /// pipe) stop the run.
 pub fn run(
     paths: &[String],
     opts: &engine::EngineOptions,
+    ctx: &analysis::Context,
     sink: &mut dyn Sink,
 ) -> std::io::Result<RunSummary> {
     let mut engine = engine::Engine::new(opts.clone());
