@@ -3,5 +3,6 @@
 mod corpus;
 mod diagnosis;
 mod expected;
+mod fingerprints;
 mod read;
 mod support;

@@ -414,6 +414,7 @@ fn text_report_layout() {
     client offer up to TLS 1.2; 28 suites: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, +24 more; groups x25519, secp256r1, x448, secp521r1, secp384r1
     alerts       server sent fatal protocol_version (frame 6)
     closed       client sent FIN (frame 8)
+    fingerprints ja3 871a754af286dfb70c1b53c6887c62e0  ja4 t12d280700_d943125447b4_e7e480e5a997
     history      Cl
 
 1 TLS flows: 0 established, 1 failed, 0 incomplete (1 TCP flows, 11 packets)
