@@ -306,7 +306,7 @@ pub struct Negotiation {
     pub traffic: Traffic,
     /// Size in bits of the DHE prime the server sent in ServerKeyExchange, when it did.
     pub dh_bits: Option<u32>,
-    /// Client and server fingerprints; null without a ClientHello.
+    /// Client and server fingerprints; null when neither hello was seen.
     pub fingerprints: Option<Fingerprints>,
     /// What is weak or wrong, from the crypto negotiated and offered and the certificates.
     pub findings: Vec<Finding>,

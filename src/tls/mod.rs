@@ -512,7 +512,7 @@ impl TlsFlow {
                 }
             }
             (2, Some(M::ServerHello(sh))) if from == Sender::Server => {
-                let mut d = hello::server_hello(&sh, frame);
+                let mut d = hello::server_hello(&sh, msg.get(4..).unwrap_or_default(), frame);
                 for p in std::mem::take(&mut d.problems) {
                     self.note(rec, format!("{p} (frame {frame})"));
                 }
