@@ -247,9 +247,13 @@ impl<W: Write> Sink for TextSink<W> {
             *self.findings.entry(f.id.to_string()).or_default() += 1;
         }
         if let Some(fp) = &n.fingerprints {
-            let ja3 = fp.ja3.as_deref().unwrap_or("-");
-            let ja4 = fp.ja4.as_deref().unwrap_or("-");
-            self.field("fingerprints", &format!("ja3 {ja3}  ja4 {ja4}"))?;
+            let parts: Vec<String> = [("ja3", &fp.ja3), ("ja4", &fp.ja4), ("ja3s", &fp.ja3s)]
+                .iter()
+                .filter_map(|(k, v)| v.as_deref().map(|v| format!("{k} {v}")))
+                .collect();
+            if !parts.is_empty() {
+                self.field("fingerprints", &parts.join("  "))?;
+            }
         }
         self.field("history", &n.history)?;
         for (i, note) in n.notes.iter().enumerate() {
