@@ -3,6 +3,11 @@
 //! `Engine::frame` takes one captured frame (from a file or, later, a live interface), decodes it,
 //! finds its connection, reassembles each direction and feeds the TLS layer. Finished records go
 //! through the orderer to the caller's callback in order of first packet.
+//!
+//! Live capture sets [`EngineOptions::report_when_decided`]: a TLS flow is then reported as soon
+//! as its handshake is decided (or after [`EngineOptions::decide_timeout_secs`] without a
+//! decision), in the order flows are reported, and [`Engine::tick`] lets wall-clock time drive
+//! the timeouts while no packet arrives.
 
 mod order;
 
@@ -19,12 +24,38 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
 /// Options the engine needs beyond the limits.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EngineOptions {
     /// Resource limits.
     pub limits: Limits,
     /// Ports taken to be servers when nothing else tells (`--server-ports`).
     pub server_ports: Vec<u16>,
+    /// Report a TLS flow as soon as its handshake is decided (established or failed) instead of
+    /// when the connection ends; `tlsnoop live` sets it. Default false (`read`).
+    ///
+    /// The record is then the flow as it stood at the decision: what the connection does later
+    /// (alerts, close_notify, the FIN or RST, more traffic) is not in it, so `close`, the last
+    /// history letters and `traffic` can differ from what `read` of the same packets reports
+    /// at the end of the connection. The connection stays tracked without its TLS state, so its
+    /// later packets are recognised and ignored rather than starting a new flow. Records are
+    /// released, and their ids given, in the order flows are reported rather than in order of
+    /// first packet, so that one silent connection never holds back the others' output.
+    pub report_when_decided: bool,
+    /// With `report_when_decided`: capture seconds after a flow's first TLS bytes after which a
+    /// handshake still undecided is reported as it stands (usually `incomplete`), with a note.
+    /// Default 10 (`tlsnoop live --timeout`).
+    pub decide_timeout_secs: i64,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            limits: Limits::default(),
+            server_ports: Vec::new(),
+            report_when_decided: false,
+            decide_timeout_secs: 10,
+        }
+    }
 }
 
 /// Per-direction detection state.
@@ -58,6 +89,9 @@ struct Conn {
     determined: bool,
     /// Bytes of this flow counted in the table's `buffered` total.
     accounted: usize,
+    /// Already reported (`report_when_decided`): the TLS state and record are gone; later packets
+    /// only keep the connection tracked until it closes or idles out.
+    reported: bool,
     /// Packets and payload bytes per side.
     packets: [u64; 2],
     bytes: [u64; 2],
@@ -102,11 +136,19 @@ struct FlowTable {
     stats: Stats,
     /// Bytes held by every flow's reassembly and handshake buffers.
     buffered: usize,
+    /// With `report_when_decided`: TLS flows by the time their handshake must be decided,
+    /// in the order their TLS was found (so deadlines only grow).
+    pending: VecDeque<(FlowKey, u64, Timestamp)>,
 }
 
 impl Engine {
     /// A new engine.
     pub fn new(opts: EngineOptions) -> Self {
+        let order = if opts.report_when_decided {
+            Orderer::in_report_order()
+        } else {
+            Orderer::default()
+        };
         Engine {
             decoder: Decoder::new(DefragLimits::default()),
             table: FlowTable {
@@ -114,11 +156,12 @@ impl Engine {
                 flows: HashMap::new(),
                 closed: Tombstones::default(),
                 fifo: VecDeque::new(),
-                order: Orderer::default(),
+                order,
                 next_seq: 0,
                 input: 0,
                 stats: Stats::default(),
                 buffered: 0,
+                pending: VecDeque::new(),
             },
             unsupported_links: Vec::new(),
         }
@@ -164,7 +207,35 @@ impl Engine {
             ts: frame.ts,
         };
         table.segment(&seg, ctx);
+        table.expire_undecided(frame.ts);
         table.order.release(Some(frame.ts), out);
+    }
+
+    /// Lets time pass without a packet (live capture calls it a few times a second with the
+    /// wall-clock time): handshakes undecided past `decide_timeout_secs` are reported
+    /// (`report_when_decided`), connections idle past their timeout are finished, and records
+    /// waiting for the orderer's timeout are released. At most [`TICK_SWEEP_STEP`] connections
+    /// are looked at per call, so a huge table is swept over several ticks.
+    pub fn tick(&mut self, now: Timestamp, out: &mut dyn FnMut(Negotiation)) {
+        let t = &mut self.table;
+        t.expire_undecided(now);
+        sweep(
+            &mut t.flows,
+            &mut t.closed,
+            &mut t.fifo,
+            &mut t.order,
+            &mut t.stats,
+            &mut t.buffered,
+            &t.opts.limits,
+            now,
+            TICK_SWEEP_STEP,
+        );
+        t.order.release(Some(now), out);
+    }
+
+    /// Connections tracked now (reported ones included, until they close or idle out).
+    pub fn open_flows(&self) -> usize {
+        self.table.flows.len()
     }
 
     /// Notes for the input just read (unsupported link types).
@@ -197,6 +268,7 @@ impl Engine {
         }
         t.flows.clear();
         t.closed = Tombstones::default();
+        t.pending.clear();
         t.order.release(None, out);
     }
 }
@@ -221,6 +293,7 @@ impl FlowTable {
             input,
             stats,
             buffered,
+            pending,
         } = self;
         let opts: &EngineOptions = opts;
         let input = *input;
@@ -259,6 +332,7 @@ impl FlowTable {
                 buffered,
                 &opts.limits,
                 f.ts,
+                SWEEP_STEP,
             );
             fifo.push_back((key, seq));
             stats.tcp_flows += 1;
@@ -282,6 +356,7 @@ impl FlowTable {
                     rst: false,
                     not_tls: false,
                     determined: false,
+                    reported: false,
                     accounted: 0,
                     packets: [0; 2],
                     bytes: [0; 2],
@@ -316,7 +391,7 @@ impl FlowTable {
             }
             conn.truncated += 1;
         }
-        if !conn.not_tls {
+        if !conn.not_tls && !conn.reported {
             let data_seq = if seg.flags.syn {
                 seg.seq.wrapping_add(1)
             } else {
@@ -345,6 +420,13 @@ impl FlowTable {
             if conn.tls.is_some() {
                 conn.determined = true;
                 order.tls(conn.seq);
+                if opts.report_when_decided {
+                    let deadline = Timestamp::new(
+                        f.ts.secs.saturating_add(opts.decide_timeout_secs),
+                        f.ts.nanos,
+                    );
+                    pending.push_back((key, conn.seq, deadline));
+                }
             } else if conn.not_tls {
                 conn.determined = true;
                 order.finish(conn.seq, None);
@@ -376,6 +458,12 @@ impl FlowTable {
             return;
         } else if conn.not_tls {
             conn.reasm = [Reassembler::default(), Reassembler::default()];
+        } else if opts.report_when_decided
+            && !conn.reported
+            && conn.tls.as_ref().is_some_and(|t| t.decided())
+        {
+            report_early(conn, order, stats, buffered, None);
+            return;
         }
         account(conn, buffered);
         let held = conn
@@ -400,6 +488,71 @@ impl FlowTable {
             account(conn, buffered);
         }
     }
+}
+
+impl FlowTable {
+    /// Reports every flow whose handshake is still undecided at its deadline
+    /// (`report_when_decided`).
+    fn expire_undecided(&mut self, now: Timestamp) {
+        while let Some(&(key, seq, deadline)) = self.pending.front() {
+            if now < deadline {
+                return;
+            }
+            self.pending.pop_front();
+            let Some(conn) = self
+                .flows
+                .get_mut(&key)
+                .filter(|c| c.seq == seq && !c.reported)
+            else {
+                continue;
+            };
+            if conn.tls.as_ref().is_some_and(|t| t.decided()) {
+                continue;
+            }
+            // Held out-of-order data is given up on, as at the end of a capture.
+            let f = FrameCtx {
+                number: 0,
+                ts: conn.last_ts,
+            };
+            let opts = &self.opts;
+            feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
+            feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
+            let note = format!(
+                "handshake not decided within {} s of its first TLS bytes; reported then (live --timeout), later packets not followed",
+                opts.decide_timeout_secs
+            );
+            report_early(
+                conn,
+                &mut self.order,
+                &mut self.stats,
+                &mut self.buffered,
+                Some(note),
+            );
+        }
+    }
+}
+
+/// Reports a flow before its connection ends (`report_when_decided`): the record as it stands
+/// now goes to the orderer, and the connection stays in the table without its TLS state and
+/// reassembly buffers, so that its later packets are recognised and ignored.
+fn report_early(
+    conn: &mut Conn,
+    order: &mut Orderer,
+    stats: &mut Stats,
+    buffered: &mut usize,
+    note: Option<String>,
+) {
+    let (Some(tls), Some(mut rec)) = (conn.tls.take(), conn.rec.take()) else {
+        return;
+    };
+    conn.reported = true;
+    conn.reasm = [Reassembler::default(), Reassembler::default()];
+    account(conn, buffered);
+    if let Some(n) = note {
+        rec.notes.push(n);
+    }
+    let rec = complete_record(conn, tls, rec, stats);
+    order.finish(conn.seq, Some(rec));
 }
 
 /// Updates the table's total of buffered bytes with this flow's current holding.
@@ -584,6 +737,10 @@ fn roles(
 
 fn finish_conn(mut conn: Conn, order: &mut Orderer, stats: &mut Stats, buffered: &mut usize) {
     *buffered = buffered.saturating_sub(conn.accounted);
+    if conn.reported {
+        // Its record went out when its handshake was decided.
+        return;
+    }
     let dummy = EngineOptions::default();
     let f = FrameCtx {
         number: 0,
@@ -593,38 +750,52 @@ fn finish_conn(mut conn: Conn, order: &mut Orderer, stats: &mut Stats, buffered:
         feed(&mut conn, 0, f, &dummy, &mut |r, cb| r.flush(cb));
         feed(&mut conn, 1, f, &dummy, &mut |r, cb| r.flush(cb));
     }
-    match (conn.tls, conn.rec) {
-        (Some(mut tls), Some(mut rec)) => {
-            if conn.truncated > 0 {
-                rec.notes.push(format!(
-                    "{} frames truncated by snaplen (first at frame {})",
-                    conn.truncated, conn.first_truncated
-                ));
-            }
-            rec.last_seen = conn.last_ts;
-            let c = usize::from(conn.client_side == Some(1));
-            rec.traffic = crate::record::Traffic {
-                client_packets: conn.packets[c],
-                server_packets: conn.packets[1 - c],
-                client_bytes: conn.bytes[c],
-                server_bytes: conn.bytes[1 - c],
-            };
-            tls.finish(&mut rec);
-            stats.tls_flows += 1;
-            match rec.outcome {
-                crate::record::Outcome::Established => stats.established += 1,
-                crate::record::Outcome::Failed => stats.failed += 1,
-                crate::record::Outcome::Incomplete => stats.incomplete += 1,
-            }
-            order.finish(conn.seq, Some(*rec));
+    match (conn.tls.take(), conn.rec.take()) {
+        (Some(tls), Some(rec)) => {
+            let rec = complete_record(&conn, tls, rec, stats);
+            order.finish(conn.seq, Some(rec));
         }
         _ => order.finish(conn.seq, None),
     }
 }
 
+/// Settles a record from its connection's counters and TLS state, and counts it.
+fn complete_record(
+    conn: &Conn,
+    mut tls: Box<TlsFlow>,
+    mut rec: Box<Negotiation>,
+    stats: &mut Stats,
+) -> Negotiation {
+    if conn.truncated > 0 {
+        rec.notes.push(format!(
+            "{} frames truncated by snaplen (first at frame {})",
+            conn.truncated, conn.first_truncated
+        ));
+    }
+    rec.last_seen = conn.last_ts;
+    let c = usize::from(conn.client_side == Some(1));
+    rec.traffic = crate::record::Traffic {
+        client_packets: conn.packets[c],
+        server_packets: conn.packets[1 - c],
+        client_bytes: conn.bytes[c],
+        server_bytes: conn.bytes[1 - c],
+    };
+    tls.finish(&mut rec);
+    stats.tls_flows += 1;
+    match rec.outcome {
+        crate::record::Outcome::Established => stats.established += 1,
+        crate::record::Outcome::Failed => stats.failed += 1,
+        crate::record::Outcome::Incomplete => stats.incomplete += 1,
+    }
+    *rec
+}
+
 /// Entries of the creation-order list looked at per new flow: more than one, so the list
 /// shrinks faster than it grows and stays about as long as the flow table.
 const SWEEP_STEP: usize = 4;
+
+/// Entries of the creation-order list looked at per [`Engine::tick`].
+pub const TICK_SWEEP_STEP: usize = 16_384;
 
 /// A clock sweep over the creation-order list: forgets closed flows, finishes flows idle past
 /// their timeout (capture time), and moves live ones to the back. Constant work per new flow.
@@ -638,8 +809,9 @@ fn sweep(
     buffered: &mut usize,
     limits: &Limits,
     now: Timestamp,
+    step: usize,
 ) {
-    for _ in 0..SWEEP_STEP.min(fifo.len()) {
+    for _ in 0..step.min(fifo.len()) {
         let Some((k, seq)) = fifo.pop_front() else {
             return;
         };
@@ -732,6 +904,115 @@ mod tests {
             "every flow's bytes are released at the end"
         );
         out
+    }
+
+    /// Reads a capture with `report_when_decided`: each record with the number of the frame
+    /// during which it was reported (0: at the end of the input).
+    fn run_live(path: &str, ticks: &[(u64, Timestamp)]) -> Vec<(u64, Negotiation)> {
+        let opts = EngineOptions {
+            report_when_decided: true,
+            ..Default::default()
+        };
+        let mut engine = Engine::new(opts);
+        let mut out = Vec::new();
+        let mut info = crate::record::InputInfo::default();
+        let file = format!("{}/testdata/{path}", env!("CARGO_MANIFEST_DIR"));
+        engine.begin_input(0);
+        crate::capture::read_capture(&file, &mut info, &mut |f| {
+            engine.frame(f, &mut |n| out.push((f.number, n)));
+            for (after, now) in ticks {
+                if *after == f.number {
+                    engine.tick(*now, &mut |n| out.push((f.number, n)));
+                }
+            }
+        })
+        .expect("readable");
+        engine.end_input(&mut |n| out.push((0, n)));
+        assert_eq!(engine.table.buffered, 0);
+        assert!(engine.table.flows.is_empty());
+        out
+    }
+
+    fn key_facts(n: &Negotiation) -> String {
+        format!(
+            "{:?} {:?} {:?} {:?}",
+            n.outcome,
+            n.version.map(|v| v.0),
+            n.cipher_suite.map(|c| c.0),
+            n.sni,
+        )
+    }
+
+    #[test]
+    fn report_when_decided_reports_at_the_deciding_frame_with_the_same_facts() {
+        for (path, frame) in [
+            // tshark: frame 6 is the server's fatal protocol_version alert.
+            ("real/openssl_version_mismatch.pcap", 6),
+            // TLS 1.2: frame 9 carries the server's ChangeCipherSpec and Finished.
+            ("real/openssl_tls12_ecdhe_rsa.pcap", 9),
+        ] {
+            let live = run_live(path, &[]);
+            let read = run(path, EngineOptions::default());
+            assert_eq!(live.len(), 1, "{path}");
+            assert_eq!(read.len(), 1, "{path}");
+            assert_eq!(live[0].0, frame, "{path}: reported during frame {frame}");
+            assert_eq!(key_facts(&live[0].1), key_facts(&read[0]), "{path}");
+            assert_eq!(live[0].1.id, 1);
+            // The close came after the report, so it is not in the record.
+            assert!(live[0].1.close.is_none(), "{path}");
+            assert!(read[0].close.is_some(), "{path}");
+        }
+        // The fatal alert decided it, so it is in the record; the TLS 1.2 flow's close_notify
+        // alerts (frames 13 and 15) came after its report.
+        let live = run_live("real/openssl_version_mismatch.pcap", &[]);
+        assert_eq!(live[0].1.alerts.len(), 1);
+        let live = run_live("real/openssl_tls12_ecdhe_rsa.pcap", &[]);
+        assert!(live[0].1.alerts.is_empty());
+        let read = run(
+            "real/openssl_tls12_ecdhe_rsa.pcap",
+            EngineOptions::default(),
+        );
+        assert_eq!(read[0].alerts.len(), 2);
+    }
+
+    #[test]
+    fn report_when_decided_tls13_is_reported_before_the_end() {
+        let path = "real/openssl_tls13.pcap";
+        let live = run_live(path, &[]);
+        let read = run(path, EngineOptions::default());
+        assert_eq!(live.len(), 1);
+        assert!(live[0].0 > 0, "reported during a frame, not at the end");
+        assert!(live[0].0 < read[0].last_frame);
+        assert_eq!(key_facts(&live[0].1), key_facts(&read[0]));
+    }
+
+    #[test]
+    fn tick_reports_an_undecided_handshake_after_the_timeout_without_packets() {
+        // tshark: the ClientHello is frame 4, the server never answers it, and the client gives
+        // up with a FIN in frame 6, 0.97 s later. `read` calls that failed (closed during the
+        // handshake); reported at the timeout, before the FIN, it is incomplete.
+        let path = "real/no_server_response.pcap";
+        let read = run(path, EngineOptions::default());
+        assert_eq!(read.len(), 1);
+        let first = read[0].first_seen;
+        let ch_frame = read[0].first_frame + 3;
+        // A tick 5 s after the first packet: too early. A tick at 11 s: reported then.
+        let live = run_live(
+            path,
+            &[
+                (ch_frame, Timestamp::new(first.secs + 5, first.nanos)),
+                (ch_frame, Timestamp::new(first.secs + 11, first.nanos)),
+            ],
+        );
+        assert_eq!(live.len(), 1, "later packets do not start a new flow");
+        assert_eq!(live[0].0, ch_frame);
+        assert_eq!(read[0].outcome, crate::record::Outcome::Failed);
+        assert_eq!(live[0].1.outcome, crate::record::Outcome::Incomplete);
+        assert_eq!(live[0].1.sni, read[0].sni);
+        assert_eq!(
+            live[0].1.notes.last().map(String::as_str),
+            Some("handshake not decided within 10 s of its first TLS bytes; reported then (live --timeout), later packets not followed")
+        );
     }
 
     #[test]

@@ -6,6 +6,9 @@
 //! known, then is released; records are therefore written as flows finish, and memory does not
 //! grow with the number of flows. A flow that turns out to be TLS after its timeout (payload after
 //! a long silence) gets the next free id when it does.
+//!
+//! Live capture uses [`Orderer::in_report_order`] instead: a record is released the moment it is
+//! finished and ids follow that order, so that output never waits on another connection.
 
 use crate::record::{Negotiation, Timestamp};
 use std::collections::{BTreeMap, HashMap};
@@ -30,16 +33,35 @@ pub struct Orderer {
     /// Finished records waiting for their id.
     waiting: BTreeMap<u64, Box<Negotiation>>,
     next_id: u64,
+    /// Ids in the order records are finished; nothing waits (live capture).
+    report_order: bool,
+    /// Report order: records finished and numbered, not yet passed on.
+    ready: Vec<Negotiation>,
 }
 
 impl Orderer {
+    /// An orderer that releases each record as soon as it is finished, numbering records in
+    /// that order.
+    pub fn in_report_order() -> Self {
+        Orderer {
+            report_order: true,
+            ..Default::default()
+        }
+    }
+
     /// Registers a new flow by its creation sequence number (increasing) and first-packet time.
     pub fn open(&mut self, seq: u64, ts: Timestamp) {
+        if self.report_order {
+            return;
+        }
         self.queue.insert(seq, (State::Open, ts));
     }
 
     /// The flow carries TLS.
     pub fn tls(&mut self, seq: u64) {
+        if self.report_order {
+            return;
+        }
         match self.queue.get_mut(&seq) {
             Some(slot) => slot.0 = State::Tls,
             None if !self.ids.contains_key(&seq) => {
@@ -53,6 +75,14 @@ impl Orderer {
 
     /// The flow finished: with its record, or `None` when it is not reported (not TLS).
     pub fn finish(&mut self, seq: u64, rec: Option<Negotiation>) {
+        if self.report_order {
+            if let Some(mut r) = rec {
+                self.next_id += 1;
+                r.id = self.next_id;
+                self.ready.push(r);
+            }
+            return;
+        }
         match rec {
             Some(r) => {
                 self.tls(seq);
@@ -70,6 +100,12 @@ impl Orderer {
     /// that have an id to `out`. `now` is the current capture time (for the timeout); `None`
     /// at the end of an input, when every flow is determined.
     pub fn release(&mut self, now: Option<Timestamp>, out: &mut dyn FnMut(Negotiation)) {
+        if self.report_order {
+            for r in self.ready.drain(..) {
+                out(r);
+            }
+            return;
+        }
         while let Some(entry) = self.queue.first_entry() {
             let (state, ts) = *entry.get();
             let expired = now.is_some_and(|n| n.secs - ts.secs > UNDETERMINED_TIMEOUT_SECS);
@@ -136,6 +172,22 @@ mod tests {
         o.finish(0, Some(rec()));
         o.release(None, &mut |r| got.push(r.id));
         assert_eq!(got, vec![2, 1]);
+    }
+
+    #[test]
+    fn report_order_releases_at_once_and_numbers_in_that_order() {
+        let mut o = Orderer::in_report_order();
+        let mut got = Vec::new();
+        o.open(0, ts(0));
+        o.open(1, ts(0));
+        o.tls(0);
+        o.finish(1, Some(rec()));
+        // Flow 0 is still open: flow 1 goes out anyway, with id 1.
+        o.release(Some(ts(0)), &mut |r| got.push(r.id));
+        assert_eq!(got, vec![1]);
+        o.finish(0, Some(rec()));
+        o.release(Some(ts(0)), &mut |r| got.push(r.id));
+        assert_eq!(got, vec![1, 2]);
     }
 
     #[test]
