@@ -18,7 +18,8 @@ pub struct Cli {
 pub enum Command {
     /// Read capture files (pcap, pcapng, optionally gzip-compressed). `tlsnoop FILE...` is the same.
     Read(ReadArgs),
-    /// Capture live from an interface (needs the `live` cargo feature and libpcap).
+    /// Capture live from an interface: one verdict per handshake as it happens (needs the `live`
+    /// cargo feature and libpcap).
     Live(LiveArgs),
     /// Explain a diagnosis code or finding id; without one, list them all.
     Explain(ExplainArgs),
@@ -118,12 +119,94 @@ pub struct ReadArgs {
     pub fail_on: Option<FailOn>,
 }
 
-/// Arguments of `live` (accepted in every build so that the message below can be given).
+/// Arguments of `live` in a build without the `live` feature: anything is accepted, so that the
+/// message saying how to build it is given whatever was asked.
+#[cfg(not(feature = "live"))]
 #[derive(Debug, Args)]
 pub struct LiveArgs {
     /// Everything else.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub rest: Vec<String>,
+}
+
+/// Arguments of `live`.
+#[cfg(feature = "live")]
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Interface to capture on (`any` for all of them on Linux).
+    #[arg(
+        short,
+        long,
+        value_name = "IFACE",
+        required_unless_present = "list_interfaces"
+    )]
+    pub interface: Option<String>,
+    /// BPF capture filter, compiled by libpcap.
+    #[arg(short, long, value_name = "BPF", default_value = "tcp")]
+    pub filter: String,
+    /// Output format: `text` is one line per flow; `jsonl` the same objects as `read --format jsonl`.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output (created after --user takes effect).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Use colors in the text lines.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Stop after N flows have been reported.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Stop after SECS seconds.
+    #[arg(long, value_name = "SECS", value_parser = positive_secs)]
+    pub duration: Option<f64>,
+    /// Also save every captured packet (after the filter) to FILE, a classic pcap that
+    /// `tlsnoop read` reports the same way.
+    #[arg(long, value_name = "FILE")]
+    pub write_pcap: Option<PathBuf>,
+    /// Bytes captured per packet at most.
+    #[arg(long, value_name = "N", default_value_t = 262_144, value_parser = clap::value_parser!(u32).range(64..=262_144))]
+    pub snaplen: u32,
+    /// Kernel capture buffer in MiB.
+    #[arg(long, value_name = "MB", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=2047))]
+    pub buffer_size: u32,
+    /// Put the interface in promiscuous mode (to see traffic not to or from this host).
+    #[arg(long)]
+    pub promisc: bool,
+    /// List the interfaces that can be captured on, with their addresses, and exit.
+    #[arg(long)]
+    pub list_interfaces: bool,
+    /// Seconds after its first TLS bytes after which a handshake still undecided is reported
+    /// as it stands (usually incomplete).
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    pub timeout: i64,
+    /// After opening the interface, drop root privileges to this user (and its group).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// No banner and no totals on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Ports to take as servers when a connection is picked up mid-stream.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "PORTS",
+        default_value = "443,8443,465,993,995,636,853,5061,3269,989,990,992,994"
+    )]
+    pub server_ports: Vec<u16>,
+    /// Flows tracked at once; the oldest is reported early when full.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_flows: usize,
+    /// Which weaknesses count as findings, and how severe.
+    #[arg(long, value_enum, default_value_t = PolicyChoice::Intermediate)]
+    pub policy: PolicyChoice,
+}
+
+#[cfg(feature = "live")]
+fn positive_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number of seconds")),
+    }
 }
 
 /// Turns `tlsnoop [OPTIONS] FILE...` into `tlsnoop read [OPTIONS] FILE...`.

@@ -1,6 +1,8 @@
 //! The command-line edge: arguments, outputs, error messages and exit codes. No packet logic.
 
 mod cli;
+#[cfg(feature = "live")]
+mod live;
 
 use clap::Parser;
 use cli::{Cli, ColorChoice, Command, ExplainArgs, FailOn, Format, PolicyChoice, ReadArgs};
@@ -27,17 +29,30 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Read(a) => read(a),
         Command::Explain(a) => explain_cmd(a),
-        Command::Live(_) if cfg!(feature = "live") => {
-            eprintln!("tlsnoop: live capture is not implemented in this version yet; read a capture file instead (tcpdump -w FILE, then tlsnoop FILE)");
-            ExitCode::from(2)
-        }
-        Command::Live(_) => {
-            eprintln!(
-                "tlsnoop: live capture needs the `live` cargo feature, which links libpcap.\n\
-                 Build it with:\n    apt-get install -y libpcap-dev\n    cargo build --release --features live"
-            );
-            ExitCode::from(2)
-        }
+        Command::Live(a) => live_cmd(a),
+    }
+}
+
+#[cfg(feature = "live")]
+fn live_cmd(a: cli::LiveArgs) -> ExitCode {
+    live::run(a)
+}
+
+#[cfg(not(feature = "live"))]
+fn live_cmd(_: cli::LiveArgs) -> ExitCode {
+    eprintln!(
+        "tlsnoop: live capture needs the `live` cargo feature, which links libpcap.\n\
+         Build it with:\n    apt-get install -y libpcap-dev\n    cargo build --release --features live"
+    );
+    ExitCode::from(2)
+}
+
+/// The analysis policy named by `--policy`.
+fn policy(p: PolicyChoice) -> Policy {
+    match p {
+        PolicyChoice::Modern => Policy::Modern,
+        PolicyChoice::Intermediate => Policy::Intermediate,
+        PolicyChoice::Old => Policy::Old,
     }
 }
 
@@ -133,11 +148,7 @@ fn read(a: ReadArgs) -> ExitCode {
         Format::Jsonl => Box::new(json::JsonLinesSink::new(out)),
     };
     let analysis = tlsnoop::analysis::Context {
-        policy: match a.policy {
-            PolicyChoice::Modern => Policy::Modern,
-            PolicyChoice::Intermediate => Policy::Intermediate,
-            PolicyChoice::Old => Policy::Old,
-        },
+        policy: policy(a.policy),
         trust: None,
     };
     let mut watch = FailWatch {

@@ -1,4 +1,6 @@
-//! Where frames come from: pcap, pcapng and gzip-compressed capture files (or stdin).
+//! Where frames come from: pcap, pcapng and gzip-compressed capture files (or stdin), and, with
+//! the `live` feature, a network interface through libpcap ([`live`]). Also the pcap writer
+//! ([`write`]) and the owned [`Batch`] that carries frames between threads.
 //!
 //! This module owns file-format detection, the streaming block reader (a fixed-size buffer, so
 //! memory does not grow with the file), frame numbering as Wireshark counts it, per-interface link
@@ -12,15 +14,20 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+mod batch;
 mod detect;
 mod file;
+#[cfg(feature = "live")]
+pub mod live;
 mod ng;
+pub mod write;
 
 use crate::record::{InputInfo, Timestamp};
 use std::fmt;
 use std::io::Read;
 use std::ops::ControlFlow;
 
+pub use self::batch::Batch;
 pub use self::file::{BUFFER_SIZE, MAX_BLOCK};
 
 /// A link-layer type (pcap LINKTYPE_ value).

@@ -3,6 +3,7 @@
 
 pub mod escape;
 pub mod json;
+pub mod live;
 pub mod text;
 
 use crate::record::{InputInfo, Negotiation, Stats};

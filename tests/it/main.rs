@@ -4,5 +4,7 @@ mod corpus;
 mod diagnosis;
 mod expected;
 mod fingerprints;
+#[cfg(feature = "live")]
+mod live;
 mod read;
 mod support;
