@@ -74,10 +74,20 @@ impl Netns {
         ns
     }
 
-    /// `ip netns exec NS PROGRAM ARGS` (ip execs the program: the child's pid is its pid).
+    /// `ip netns exec NS timeout -k 5 60 PROGRAM ARGS`: even if this test is killed, nothing it
+    /// started outlives it by more than a minute. `ip` execs `timeout`, which forwards SIGINT
+    /// and SIGTERM to the program and exits with its status.
     fn cmd(&self, program: &str, args: &[&str]) -> Command {
+        self.timed(60, program, args)
+    }
+
+    /// [`Netns::cmd`] with another limit, in seconds.
+    fn timed(&self, secs: u32, program: &str, args: &[&str]) -> Command {
         let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.name, program]).args(args);
+        c.args(["netns", "exec", &self.name, "timeout", "-k", "5"])
+            .arg(secs.to_string())
+            .arg(program)
+            .args(args);
         c
     }
 }
@@ -90,7 +100,8 @@ impl Drop for Netns {
     }
 }
 
-/// A child killed (SIGKILL) and reaped on drop if still running.
+/// A child (`timeout PROGRAM`) stopped on drop if still running: SIGTERM, which `timeout`
+/// passes on, then SIGKILL.
 struct Proc {
     child: Child,
     what: &'static str,
@@ -116,12 +127,39 @@ impl Proc {
                 return s;
             }
             if Instant::now() > end {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
+                self.stop();
                 panic!("{} still running after {limit:?}: killed", self.what);
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// SIGTERM, up to 3 s to exit, then SIGKILL; reaped.
+    fn stop(&mut self) {
+        if self.running() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
+            let end = Instant::now() + Duration::from_secs(3);
+            while self.running() && Instant::now() < end {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if self.running() {
+                let _ = self.child.kill();
+            }
+        }
+        let _ = self.child.wait();
+    }
+
+    /// The pid of the program `timeout` runs.
+    fn program_pid(&self) -> Option<u32> {
+        let pid = self.child.id();
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .ok()?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
     }
 
     fn signal(&self, sig: &str) {
@@ -135,10 +173,7 @@ impl Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        if self.running() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
+        self.stop();
     }
 }
 
@@ -211,8 +246,6 @@ fn s_server(ns: &Netns, port: u16, args: &[&str]) -> Proc {
     let chain = c.join("server-rsa-chain.pem");
     let port = port.to_string();
     let mut all = vec![
-        "60",
-        "openssl",
         "s_server",
         "-accept",
         &port,
@@ -224,7 +257,7 @@ fn s_server(ns: &Netns, port: u16, args: &[&str]) -> Proc {
         chain.to_str().expect("utf-8"),
     ];
     all.extend_from_slice(args);
-    let mut cmd = ns.cmd("timeout", &all);
+    let mut cmd = ns.cmd("openssl", &all);
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
@@ -247,7 +280,7 @@ fn silent_server(ns: &Netns, port: u16) -> Proc {
          s.bind(('127.0.0.1',{port})); s.listen(8); print('ACCEPT', flush=True)\n\
          c=s.accept(); time.sleep(60)\n"
     );
-    let mut cmd = ns.cmd("timeout", &["60", "python3", "-c", &script]);
+    let mut cmd = ns.cmd("python3", &["-c", &script]);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
@@ -264,17 +297,9 @@ fn silent_server(ns: &Netns, port: u16) -> Proc {
 /// stays up) until the returned stdin is dropped.
 fn s_client(ns: &Netns, port: u16, sni: &str, args: &[&str]) -> (Proc, ChildStdin) {
     let connect = format!("127.0.0.1:{port}");
-    let mut all = vec![
-        "20",
-        "openssl",
-        "s_client",
-        "-connect",
-        &connect,
-        "-servername",
-        sni,
-    ];
+    let mut all = vec!["s_client", "-connect", &connect, "-servername", sni];
     all.extend_from_slice(args);
-    let mut cmd = ns.cmd("timeout", &all);
+    let mut cmd = ns.timed(20, "openssl", &all);
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -567,7 +592,7 @@ fn live_errors_bad_filter_permission_and_user() {
         &ns,
         &["--user", "nobody", "--duration", "1.5", "--format", "jsonl"],
     );
-    let status_file = format!("/proc/{}/status", p.child.id());
+    let status_file = format!("/proc/{}/status", p.program_pid().expect("tlsnoop's pid"));
     let uid = std::fs::read_to_string(&status_file).ok().and_then(|s| {
         s.lines()
             .find(|l| l.starts_with("Uid:"))
