@@ -233,11 +233,6 @@ impl Engine {
         t.order.release(Some(now), out);
     }
 
-    /// Connections tracked now (reported ones included, until they close or idle out).
-    pub fn open_flows(&self) -> usize {
-        self.table.flows.len()
-    }
-
     /// Notes for the input just read (unsupported link types).
     pub fn input_notes(&self) -> Vec<String> {
         let mut notes: Vec<String> = self

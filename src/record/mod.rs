@@ -475,9 +475,9 @@ impl Negotiation {
 /// One input file as read.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct InputInfo {
-    /// Path as given on the command line ("-" for stdin).
+    /// Path as given on the command line ("-" for stdin; "live:IFACE" for a live capture).
     pub path: String,
-    /// "pcap", "pcapng", "pcap.gz", "pcapng.gz", or null when the file could not be read.
+    /// "pcap", "pcapng", "pcap.gz", "pcapng.gz", "live", or null when the file could not be read.
     pub format: Option<String>,
     /// Link types seen ("ethernet", "linux_sll2", …).
     pub link_types: Vec<String>,
