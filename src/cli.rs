@@ -20,6 +20,39 @@ pub enum Command {
     Read(ReadArgs),
     /// Capture live from an interface (needs the `live` cargo feature and libpcap).
     Live(LiveArgs),
+    /// Explain a diagnosis code or finding id; without one, list them all.
+    Explain(ExplainArgs),
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A diagnosis code (`no_shared_cipher`) or finding id (`cipher.rc4`).
+    pub id: Option<String>,
+}
+
+/// `--policy`: which weaknesses count (after Mozilla's server-side TLS guidelines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyChoice {
+    /// TLS 1.3 only.
+    Modern,
+    /// TLS 1.2+, AEAD, forward secrecy.
+    Intermediate,
+    /// Legacy clients too.
+    Old,
+}
+
+/// `--fail-on`: what makes the exit status 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// A finding of severity high.
+    High,
+    /// A finding of severity medium or higher.
+    Medium,
+    /// A finding of severity low or higher.
+    Low,
+    /// A failed handshake.
+    Failed,
 }
 
 /// Output format.
@@ -76,6 +109,13 @@ pub struct ReadArgs {
     /// Flows tracked at once; the oldest is reported early when full.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub max_flows: usize,
+    /// Which weaknesses count as findings, and how severe (Mozilla's server-side TLS levels).
+    #[arg(long, value_enum, default_value_t = PolicyChoice::Intermediate)]
+    pub policy: PolicyChoice,
+    /// Exit with status 3 when a flow has a finding of this severity or higher (or, with
+    /// `failed`, a failed handshake).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub fail_on: Option<FailOn>,
 }
 
 /// Arguments of `live` (accepted in every build so that the message below can be given).
@@ -89,7 +129,16 @@ pub struct LiveArgs {
 /// Turns `tlsnoop [OPTIONS] FILE...` into `tlsnoop read [OPTIONS] FILE...`.
 pub fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
-    let known = ["read", "live", "help", "-h", "--help", "-V", "--version"];
+    let known = [
+        "read",
+        "live",
+        "explain",
+        "help",
+        "-h",
+        "--help",
+        "-V",
+        "--version",
+    ];
     match first {
         Some(f) if known.contains(&f.as_str()) => {}
         None => {}

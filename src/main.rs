@@ -3,10 +3,12 @@
 mod cli;
 
 use clap::Parser;
-use cli::{Cli, ColorChoice, Command, Format, ReadArgs};
+use cli::{Cli, ColorChoice, Command, ExplainArgs, FailOn, Format, PolicyChoice, ReadArgs};
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
+use tlsnoop::analysis::{explain, policy::Policy};
 use tlsnoop::engine::EngineOptions;
+use tlsnoop::record::{Negotiation, Outcome, Severity};
 use tlsnoop::report::{json, text, Sink};
 
 fn main() -> ExitCode {
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Read(a) => read(a),
+        Command::Explain(a) => explain_cmd(a),
         Command::Live(_) if cfg!(feature = "live") => {
             eprintln!("tlsnoop: live capture is not implemented in this version yet; read a capture file instead (tcpdump -w FILE, then tlsnoop FILE)");
             ExitCode::from(2)
@@ -35,6 +38,66 @@ fn main() -> ExitCode {
             );
             ExitCode::from(2)
         }
+    }
+}
+
+fn explain_cmd(a: ExplainArgs) -> ExitCode {
+    match a.id {
+        None => {
+            for e in explain::ENTRIES {
+                println!("{:<36} {}", e.id, e.meaning);
+            }
+            ExitCode::SUCCESS
+        }
+        Some(id) => match explain::lookup(&id) {
+            Some(e) => {
+                println!(
+                    "{}\n  meaning:   {}\n  detection: {}\n  action:    {}",
+                    e.id, e.meaning, e.detection, e.action
+                );
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!(
+                    "tlsnoop: unknown code or finding id {id:?}; `tlsnoop explain` lists them"
+                );
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+/// Whether a flow trips `--fail-on`.
+fn trips(n: &Negotiation, on: FailOn) -> bool {
+    let min = match on {
+        FailOn::Failed => return n.outcome == Outcome::Failed,
+        FailOn::High => Severity::High,
+        FailOn::Medium => Severity::Medium,
+        FailOn::Low => Severity::Low,
+    };
+    n.findings.iter().any(|f| f.severity >= min)
+}
+
+/// A sink that passes flows on and remembers whether one tripped `--fail-on`.
+struct FailWatch<'a> {
+    inner: &'a mut dyn Sink,
+    on: Option<FailOn>,
+    tripped: bool,
+}
+
+impl Sink for FailWatch<'_> {
+    fn flow(&mut self, n: &Negotiation) -> io::Result<()> {
+        if self.on.is_some_and(|on| trips(n, on)) {
+            self.tripped = true;
+        }
+        self.inner.flow(n)
+    }
+    fn finish(
+        &mut self,
+        inputs: &[tlsnoop::record::InputInfo],
+        stats: &tlsnoop::record::Stats,
+    ) -> io::Result<()> {
+        self.inner.finish(inputs, stats)
     }
 }
 
@@ -69,8 +132,22 @@ fn read(a: ReadArgs) -> ExitCode {
         Format::Json => Box::new(json::JsonSink::new(out)),
         Format::Jsonl => Box::new(json::JsonLinesSink::new(out)),
     };
-    let analysis = tlsnoop::analysis::Context::default();
-    match tlsnoop::run(&a.files, &opts, &analysis, sink.as_mut()) {
+    let analysis = tlsnoop::analysis::Context {
+        policy: match a.policy {
+            PolicyChoice::Modern => Policy::Modern,
+            PolicyChoice::Intermediate => Policy::Intermediate,
+            PolicyChoice::Old => Policy::Old,
+        },
+        trust: None,
+    };
+    let mut watch = FailWatch {
+        inner: sink.as_mut(),
+        on: a.fail_on,
+        tripped: false,
+    };
+    let result = tlsnoop::run(&a.files, &opts, &analysis, &mut watch);
+    let tripped = watch.tripped;
+    match result {
         Ok(summary) => {
             for e in &summary.errors {
                 eprintln!("tlsnoop: {}: {}", e.path, e.error);
@@ -88,10 +165,12 @@ fn read(a: ReadArgs) -> ExitCode {
                     }
                 }
             }
-            if summary.errors.is_empty() {
-                ExitCode::SUCCESS
-            } else {
+            if !summary.errors.is_empty() {
                 ExitCode::from(1)
+            } else if tripped {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
             }
         }
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

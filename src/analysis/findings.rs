@@ -1,9 +1,334 @@
-//! Crypto and handshake findings. STUB: being written.
+//! Findings on the crypto a flow negotiated and offered, and on its handshake.
+//!
+//! Ids (severity per [`Policy`]): on what was negotiated `version.sslv3`, `version.tls1_0`,
+//! `version.tls1_1`, `version.tls1_2` (modern only), `cipher.null`, `cipher.export`,
+//! `cipher.anon`, `cipher.rc4`, `cipher.des`, `cipher.3des`, `cipher.no_forward_secrecy`,
+//! `cipher.cbc`, `cipher.md5_mac`, `handshake.compression`, `handshake.insecure_renegotiation`,
+//! `handshake.no_extended_master_secret`, `handshake.no_sni`, `handshake.weak_dh_group`; on what
+//! was offered `offer.weak_suites`, `offer.fallback_scsv`, `offer.downgrade_sentinel`.
 
 use super::policy::Policy;
-use crate::record::{Finding, Negotiation};
+use crate::names::{self, CipherSuiteInfo};
+use crate::record::{Finding, Negotiation, Version};
+
+/// The TLS_FALLBACK_SCSV pseudo-suite (RFC 7507).
+const FALLBACK_SCSV: u16 = 0x5600;
+/// The TLS_EMPTY_RENEGOTIATION_INFO_SCSV pseudo-suite (RFC 5746).
+const RENEGOTIATION_SCSV: u16 = 0x00ff;
+/// renegotiation_info and extended_master_secret extension types.
+const EXT_RENEGOTIATION_INFO: u16 = 0xff01;
+const EXT_EMS: u16 = 0x0017;
+/// RFC 8446 §4.1.3: last 8 bytes of ServerHello.random when a TLS 1.3 server negotiates lower.
+const SENTINEL_TLS12: [u8; 8] = *b"DOWNGRD\x01";
+const SENTINEL_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+
+struct Out<'a> {
+    policy: &'a Policy,
+    list: Vec<Finding>,
+}
+
+impl Out<'_> {
+    fn add(&mut self, id: &'static str, message: String, evidence: Vec<u64>) {
+        if let Some(severity) = self.policy.severity(id) {
+            self.list.push(Finding {
+                id,
+                severity,
+                message,
+                evidence,
+                certificate: None,
+            });
+        }
+    }
+}
+
+fn suite_label(id: u16) -> String {
+    match names::cipher_suite_name(id) {
+        Some(n) => format!("{n} (0x{id:04x})"),
+        None => format!("0x{id:04x}"),
+    }
+}
+
+/// The weak properties of a suite, as (finding id, what it is) pairs.
+fn weaknesses(c: &CipherSuiteInfo) -> Vec<(&'static str, &'static str)> {
+    let mut w = Vec::new();
+    if c.enc == "NULL" {
+        w.push(("cipher.null", "no encryption"));
+    }
+    if c.export {
+        w.push(("cipher.export", "an EXPORT-grade suite"));
+    }
+    if c.au == "anon" {
+        w.push((
+            "cipher.anon",
+            "anonymous key exchange (no server authentication)",
+        ));
+    }
+    if c.enc.starts_with("RC4") {
+        w.push(("cipher.rc4", "the RC4 stream cipher"));
+    }
+    if c.enc.starts_with("DES") || c.enc.starts_with("DES40") {
+        w.push(("cipher.des", "single DES"));
+    }
+    if c.enc.starts_with("3DES") {
+        w.push(("cipher.3des", "3DES (64-bit blocks, Sweet32)"));
+    }
+    if c.mac == "MD5" {
+        w.push(("cipher.md5_mac", "an HMAC-MD5 record MAC"));
+    }
+    w
+}
 
 /// Findings on what was negotiated and offered.
-pub fn check(_n: &Negotiation, _p: &Policy) -> Vec<Finding> {
-    Vec::new()
+pub fn check(n: &Negotiation, policy: &Policy) -> Vec<Finding> {
+    let mut out = Out {
+        policy,
+        list: Vec::new(),
+    };
+    let sh_frame: Vec<u64> = n.server_hello.iter().map(|s| s.frame).collect();
+    let ch_frame: Vec<u64> = n.client_hello.iter().map(|c| c.frame).collect();
+    if let Some(v) = n.version {
+        let id = match v.0 {
+            0x0300 => Some("version.sslv3"),
+            0x0301 => Some("version.tls1_0"),
+            0x0302 => Some("version.tls1_1"),
+            0x0303 => Some("version.tls1_2"),
+            _ => None,
+        };
+        if let Some(id) = id {
+            out.add(id, format!("negotiated {}", v.name()), sh_frame.clone());
+        }
+    }
+    let tls12_or_lower = n.version.is_some_and(|v| v.0 <= 0x0303 && v.0 >= 0x0300);
+    if let Some(cs) = n.cipher_suite {
+        if let Some(c) = names::cipher_suite(cs.0) {
+            let label = suite_label(cs.0);
+            for (id, what) in weaknesses(c) {
+                out.add(id, format!("negotiated {label}: {what}"), sh_frame.clone());
+            }
+            if matches!(c.kx, "RSA" | "DH" | "ECDH" | "PSK" | "RSA_PSK") && c.au != "anon" {
+                out.add(
+                    "cipher.no_forward_secrecy",
+                    format!(
+                        "negotiated {label}: static {} key exchange, no forward secrecy",
+                        c.kx
+                    ),
+                    sh_frame.clone(),
+                );
+            }
+            if c.mode == "CBC" {
+                out.add(
+                    "cipher.cbc",
+                    format!("negotiated {label}: CBC mode with MAC-then-encrypt, not AEAD"),
+                    sh_frame.clone(),
+                );
+            }
+        }
+    }
+    if let Some(sh) = &n.server_hello {
+        if sh.compression_method != 0 {
+            out.add(
+                "handshake.compression",
+                format!(
+                    "the server chose TLS compression method {} (CRIME)",
+                    sh.compression_method
+                ),
+                sh_frame.clone(),
+            );
+        }
+        if tls12_or_lower {
+            if !sh.extensions.contains(&EXT_RENEGOTIATION_INFO) {
+                out.add(
+                    "handshake.insecure_renegotiation",
+                    "the ServerHello has no renegotiation_info extension: the server does not support secure renegotiation (RFC 5746)".into(),
+                    sh_frame.clone(),
+                );
+            }
+            if !sh.extensions.contains(&EXT_EMS) {
+                out.add(
+                    "handshake.no_extended_master_secret",
+                    "the ServerHello has no extended_master_secret extension (RFC 7627): the session is open to triple-handshake attacks".into(),
+                    sh_frame.clone(),
+                );
+            }
+        }
+        if let Some(tail) = sh.random.get(24..32) {
+            let offered13 = n
+                .client_hello
+                .as_ref()
+                .is_some_and(|c| c.max_version() >= 0x0304);
+            if (tail == SENTINEL_TLS12 || tail == SENTINEL_TLS11) && offered13 {
+                out.add(
+                    "offer.downgrade_sentinel",
+                    format!(
+                        "the ServerHello.random ends with the RFC 8446 downgrade sentinel ({}) although the client offered TLS 1.3: a TLS 1.3 server was made to negotiate {}",
+                        if tail == SENTINEL_TLS12 { "DOWNGRD 01" } else { "DOWNGRD 00" },
+                        n.version.map_or("a lower version".to_string(), |v| v.name())
+                    ),
+                    sh_frame.clone(),
+                );
+            }
+        }
+    }
+    if let Some(bits) = n.dh_bits {
+        if bits < 2048 {
+            out.add(
+                "handshake.weak_dh_group",
+                format!("the server's DHE group is {bits} bits (ServerKeyExchange); 2048 is the minimum"),
+                n.certificates.first().map(|c| c.frame).into_iter().collect(),
+            );
+        }
+    }
+    if let Some(ch) = &n.client_hello {
+        if ch.sni.is_none() && !ch.sslv2_format {
+            out.add(
+                "handshake.no_sni",
+                "the ClientHello has no server_name (SNI)".into(),
+                ch_frame.clone(),
+            );
+        }
+        let weak: Vec<String> = ch
+            .cipher_suites
+            .iter()
+            .filter(|id| names::cipher_suite(**id).is_some_and(|c| !weaknesses(c).is_empty()))
+            .map(|id| suite_label(*id))
+            .collect();
+        if !weak.is_empty() {
+            out.add(
+                "offer.weak_suites",
+                format!(
+                    "the client still offers {} weak suites: {}",
+                    weak.len(),
+                    weak.join(", ")
+                ),
+                ch_frame.clone(),
+            );
+        }
+        if ch.cipher_suites.contains(&FALLBACK_SCSV) {
+            out.add(
+                "offer.fallback_scsv",
+                format!(
+                    "the client sent TLS_FALLBACK_SCSV: it is retrying with {} after a failed attempt at a higher version",
+                    Version(ch.max_version()).name()
+                ),
+                ch_frame.clone(),
+            );
+        }
+        // A client that offers neither the extension nor the SCSV is as unsafe as the server.
+        let offers_reneg = ch.cipher_suites.contains(&RENEGOTIATION_SCSV)
+            || ch.extensions.contains(&EXT_RENEGOTIATION_INFO);
+        if !offers_reneg
+            && tls12_or_lower
+            && !out
+                .list
+                .iter()
+                .any(|f| f.id == "handshake.insecure_renegotiation")
+        {
+            out.add(
+                "handshake.insecure_renegotiation",
+                "the client offers neither renegotiation_info nor TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746)".into(),
+                ch_frame.clone(),
+            );
+        }
+    }
+    out.list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{CipherSuite, ClientHelloInfo, Endpoint, ServerHelloInfo, Timestamp};
+
+    fn flow(version: u16, suite: u16, sh_exts: Vec<u16>) -> Negotiation {
+        let e = Endpoint {
+            ip: "10.0.0.1".parse().unwrap(),
+            port: 443,
+        };
+        let mut n = Negotiation::new(0, 1, Timestamp::default(), e, e);
+        n.version = Some(Version(version));
+        n.cipher_suite = Some(CipherSuite(suite));
+        n.client_hello = Some(ClientHelloInfo {
+            frame: 4,
+            legacy_version: 0x0303,
+            cipher_suites: vec![0xc02f, 0x00ff],
+            sni: Some("a.test".into()),
+            ..Default::default()
+        });
+        n.server_hello = Some(ServerHelloInfo {
+            frame: 6,
+            legacy_version: version,
+            cipher_suite: suite,
+            extensions: sh_exts,
+            random: vec![0; 32],
+            ..Default::default()
+        });
+        n
+    }
+
+    fn ids(n: &Negotiation, p: Policy) -> Vec<&'static str> {
+        check(n, &p).iter().map(|f| f.id).collect()
+    }
+
+    #[test]
+    fn healthy_tls12_has_no_findings_under_intermediate() {
+        let n = flow(0x0303, 0xc02f, vec![0xff01, 0x0017]);
+        assert_eq!(ids(&n, Policy::Intermediate), Vec::<&str>::new());
+        assert_eq!(ids(&n, Policy::Modern), vec!["version.tls1_2"]);
+    }
+
+    #[test]
+    fn static_rsa_rc4_md5_on_tls10() {
+        let n = flow(0x0301, 0x0004, vec![]);
+        assert_eq!(
+            ids(&n, Policy::Intermediate),
+            vec![
+                "version.tls1_0",
+                "cipher.rc4",
+                "cipher.md5_mac",
+                "cipher.no_forward_secrecy",
+                "handshake.insecure_renegotiation",
+                "handshake.no_extended_master_secret"
+            ]
+        );
+        let f = check(&n, &Policy::Intermediate);
+        assert_eq!(
+            f[1].message,
+            "negotiated TLS_RSA_WITH_RC4_128_MD5 (0x0004): the RC4 stream cipher"
+        );
+        assert_eq!(f[1].evidence, vec![6]);
+    }
+
+    #[test]
+    fn offered_weak_suites_and_fallback() {
+        let mut n = flow(0x0303, 0xc02f, vec![0xff01, 0x0017]);
+        if let Some(ch) = n.client_hello.as_mut() {
+            ch.cipher_suites = vec![0xc02f, 0x000a, 0x5600, 0x00ff];
+            ch.sni = None;
+        }
+        let f = check(&n, &Policy::Intermediate);
+        assert_eq!(
+            f.iter().map(|f| f.id).collect::<Vec<_>>(),
+            vec![
+                "handshake.no_sni",
+                "offer.weak_suites",
+                "offer.fallback_scsv"
+            ]
+        );
+        assert_eq!(
+            f[1].message,
+            "the client still offers 1 weak suites: TLS_RSA_WITH_3DES_EDE_CBC_SHA (0x000a)"
+        );
+    }
+
+    #[test]
+    fn downgrade_sentinel_when_the_client_offered_tls13() {
+        let mut n = flow(0x0303, 0xc02f, vec![0xff01, 0x0017]);
+        if let Some(sh) = n.server_hello.as_mut() {
+            sh.random[24..].copy_from_slice(b"DOWNGRD\x01");
+        }
+        assert!(!ids(&n, Policy::Intermediate).contains(&"offer.downgrade_sentinel"));
+        if let Some(ch) = n.client_hello.as_mut() {
+            ch.versions = vec![0x0304, 0x0303];
+        }
+        assert!(ids(&n, Policy::Intermediate).contains(&"offer.downgrade_sentinel"));
+    }
 }

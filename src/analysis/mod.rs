@@ -5,6 +5,7 @@
 
 pub mod certs;
 pub mod diagnosis;
+pub mod explain;
 pub mod findings;
 pub mod fingerprint;
 pub mod policy;

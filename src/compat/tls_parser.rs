@@ -79,6 +79,17 @@ pub fn parse_server_extension<'a>(ext: &RawExtension<'a>) -> Option<TlsExtension
     }
 }
 
+/// The extension block of an SSL 3.0 ServerHello. tls-parser 0.12.2 parses version 0x0300
+/// ServerHellos without extensions (`parse_tls_server_hello_tlsv12::<false>`), but SSL 3.0
+/// servers do send them (renegotiation_info, RFC 5746). `body` is the message without its
+/// 4-byte header: version(2) random(32) session_id<1> cipher(2) compression(1) [extensions<2>].
+pub fn ssl3_server_hello_extensions(body: &[u8]) -> Option<&[u8]> {
+    let sid_len = usize::from(*body.get(34)?);
+    let at = 35 + sid_len + 3;
+    let len = usize::from(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]));
+    body.get(at + 2..at + 2 + len)
+}
+
 /// Groups of a ClientHello key_share extension (tls-parser returns it as raw bytes):
 /// `u16 list length, then (u16 group, u16 length, key) entries`.
 pub fn client_key_share_groups(data: &[u8]) -> Option<Vec<u16>> {
@@ -153,6 +164,27 @@ mod tests {
         let rec = [23, 3, 3, 0, 3, 1, 2, 3];
         assert!(tls_parser::parse_tls_plaintext(&rec).is_err());
         assert!(tls_parser::parse_tls_raw_record(&rec).is_ok());
+    }
+
+    /// An SSL 3.0 ServerHello with one extension, renegotiation_info (empty).
+    const SSL3_SH: &[u8] = &[
+        0x03, 0x00, // version
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+        26, 27, 28, 29, 30, 31, 32,   // random
+        0x00, // session id
+        0x00, 0x35, // cipher
+        0x00, // compression
+        0x00, 0x05, 0xff, 0x01, 0x00, 0x01, 0x00, // extensions
+    ];
+
+    #[test]
+    fn canary_upstream_drops_ssl3_server_hello_extensions() {
+        let (_, sh) = tls_parser::parse_tls_handshake_server_hello(SSL3_SH).expect("parses");
+        assert_eq!(sh.ext, None);
+        let block = ssl3_server_hello_extensions(SSL3_SH).expect("extensions");
+        let (exts, bad) = walk_extensions(block);
+        assert_eq!((exts.len(), exts[0].ty, bad), (1, 0xff01, None));
+        assert_eq!(ssl3_server_hello_extensions(&SSL3_SH[..38]), None);
     }
 
     #[test]

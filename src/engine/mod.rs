@@ -58,6 +58,9 @@ struct Conn {
     determined: bool,
     /// Bytes of this flow counted in the table's `buffered` total.
     accounted: usize,
+    /// Packets and payload bytes per side.
+    packets: [u64; 2],
+    bytes: [u64; 2],
     /// The global budget made this flow release its held segments (noted once).
     budget_hit: bool,
     truncated: u32,
@@ -280,6 +283,8 @@ impl FlowTable {
                     not_tls: false,
                     determined: false,
                     accounted: 0,
+                    packets: [0; 2],
+                    bytes: [0; 2],
                     budget_hit: false,
                     truncated: 0,
                     first_truncated: 0,
@@ -292,6 +297,10 @@ impl FlowTable {
         conn.last_ts = f.ts;
         let side = usize::from(conn.addr[0] != seg.src);
         let other = 1 - side;
+        if let (Some(p), Some(b)) = (conn.packets.get_mut(side), conn.bytes.get_mut(side)) {
+            *p += 1;
+            *b += u64::from(seg.wire_payload_len);
+        }
         if seg.flags.syn {
             conn.syn_seen = true;
             if conn.client_side.is_none() {
@@ -593,6 +602,13 @@ fn finish_conn(mut conn: Conn, order: &mut Orderer, stats: &mut Stats, buffered:
                 ));
             }
             rec.last_seen = conn.last_ts;
+            let c = usize::from(conn.client_side == Some(1));
+            rec.traffic = crate::record::Traffic {
+                client_packets: conn.packets[c],
+                server_packets: conn.packets[1 - c],
+                client_bytes: conn.bytes[c],
+                server_bytes: conn.bytes[1 - c],
+            };
             tls.finish(&mut rec);
             stats.tls_flows += 1;
             match rec.outcome {

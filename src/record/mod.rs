@@ -306,9 +306,11 @@ pub struct Negotiation {
     pub close: Option<Close>,
     /// Frame number of the flow's last packet.
     pub last_frame: u64,
+    /// Packets and TCP payload bytes each side sent (as captured).
+    pub traffic: Traffic,
     /// Size in bits of the DHE prime the server sent in ServerKeyExchange, when it did.
     pub dh_bits: Option<u32>,
-    /// Client and server fingerprints; null without a ClientHello.
+    /// Client and server fingerprints; null when neither hello was seen.
     pub fingerprints: Option<Fingerprints>,
     /// What is weak or wrong, from the crypto negotiated and offered and the certificates.
     pub findings: Vec<Finding>,
@@ -316,6 +318,19 @@ pub struct Negotiation {
     pub diagnosis: Option<Diagnosis>,
     /// Facts about the capture of this flow (gaps, retransmissions, truncation, limits hit).
     pub notes: Vec<String>,
+}
+
+/// What each side sent, as captured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Traffic {
+    /// Packets from the client.
+    pub client_packets: u64,
+    /// Packets from the server.
+    pub server_packets: u64,
+    /// TCP payload bytes from the client.
+    pub client_bytes: u64,
+    /// TCP payload bytes from the server.
+    pub server_bytes: u64,
 }
 
 /// TLS fingerprints of the hellos (JA3/JA3S per Salesforce's definition, JA4 per FoxIO's).
@@ -451,6 +466,7 @@ impl Negotiation {
             history: String::new(),
             close: None,
             last_frame: first_frame,
+            traffic: Traffic::default(),
             dh_bits: None,
             fingerprints: None,
             findings: Vec::new(),

@@ -3,7 +3,7 @@
 use super::escape::terminal;
 use super::Sink;
 use crate::names;
-use crate::record::{CertInfo, InputInfo, Negotiation, Outcome, Stats};
+use crate::record::{CertInfo, InputInfo, Negotiation, Outcome, Severity, Stats};
 use anstyle::{AnsiColor, Style};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -14,6 +14,8 @@ pub struct TextSink<W: Write> {
     color: bool,
     versions: BTreeMap<String, u64>,
     suites: BTreeMap<String, u64>,
+    diagnoses: BTreeMap<String, u64>,
+    findings: BTreeMap<String, u64>,
 }
 
 const OFFER_SUITES_SHOWN: usize = 4;
@@ -26,6 +28,8 @@ impl<W: Write> TextSink<W> {
             color,
             versions: BTreeMap::new(),
             suites: BTreeMap::new(),
+            diagnoses: BTreeMap::new(),
+            findings: BTreeMap::new(),
         }
     }
 
@@ -49,6 +53,16 @@ fn outcome_style(o: Outcome) -> Style {
         Outcome::Incomplete => AnsiColor::Yellow,
     };
     Style::new().fg_color(Some(c.into())).bold()
+}
+
+fn severity_style(s: Severity) -> Style {
+    let c = match s {
+        Severity::High => AnsiColor::Red,
+        Severity::Medium => AnsiColor::Yellow,
+        Severity::Low => AnsiColor::Cyan,
+        Severity::Info => AnsiColor::White,
+    };
+    Style::new().fg_color(Some(c.into()))
 }
 
 fn hex_name(id: u16, name: Option<&str>) -> String {
@@ -147,7 +161,7 @@ impl<W: Write> Sink for TextSink<W> {
             "{head}  frame {}  {}  ({dur:.3} s)",
             n.first_frame, n.first_seen
         )?;
-        let mut outcome = n.outcome.as_str().to_string();
+        let mut outcome = n.outcome.as_str().to_uppercase();
         if n.resumed {
             outcome.push_str(", resumed");
         }
@@ -155,7 +169,15 @@ impl<W: Write> Sink for TextSink<W> {
             outcome.push_str(", after HelloRetryRequest");
         }
         let outcome = self.paint(outcome_style(n.outcome), &outcome);
-        self.field("outcome", &outcome)?;
+        match &n.diagnosis {
+            Some(d) => {
+                self.field("verdict", &format!("{outcome} — {}", terminal(&d.summary)))?;
+                self.field("why", &terminal(&d.detail))?;
+                self.field("fix", &terminal(&d.remediation))?;
+                *self.diagnoses.entry(d.code.to_string()).or_default() += 1;
+            }
+            None => self.field("verdict", &outcome)?,
+        }
         if let Some(v) = n.version {
             self.field("version", &v.name())?;
             *self.versions.entry(v.name()).or_default() += 1;
@@ -218,6 +240,21 @@ impl<W: Write> Sink for TextSink<W> {
                 &format!("{} sent {kind}{when} (frame {})", c.from.as_str(), c.frame),
             )?;
         }
+        for (i, f) in n.findings.iter().enumerate() {
+            let sev = self.paint(severity_style(f.severity), f.severity.as_str());
+            let line = format!("[{sev}] {}: {}", f.id, terminal(&f.message));
+            self.field(if i == 0 { "findings" } else { "" }, &line)?;
+            *self.findings.entry(f.id.to_string()).or_default() += 1;
+        }
+        if let Some(fp) = &n.fingerprints {
+            let parts: Vec<String> = [("ja3", &fp.ja3), ("ja4", &fp.ja4), ("ja3s", &fp.ja3s)]
+                .iter()
+                .filter_map(|(k, v)| v.as_deref().map(|v| format!("{k} {v}")))
+                .collect();
+            if !parts.is_empty() {
+                self.field("fingerprints", &parts.join("  "))?;
+            }
+        }
         self.field("history", &n.history)?;
         for (i, note) in n.notes.iter().enumerate() {
             self.field(if i == 0 { "notes" } else { "" }, &terminal(note))?;
@@ -254,6 +291,12 @@ impl<W: Write> Sink for TextSink<W> {
         }
         if !self.suites.is_empty() {
             writeln!(self.out, "  cipher suites: {}", join(&self.suites))?;
+        }
+        if !self.diagnoses.is_empty() {
+            writeln!(self.out, "  diagnoses: {}", join(&self.diagnoses))?;
+        }
+        if !self.findings.is_empty() {
+            writeln!(self.out, "  findings: {}", join(&self.findings))?;
         }
         self.out.flush()
     }

@@ -118,7 +118,12 @@ pub struct ServerHello {
 }
 
 /// Decodes a ServerHello (or HelloRetryRequest) from tls-parser's contents.
-pub fn server_hello(sh: &tls_parser::TlsServerHelloContents<'_>, frame: u64) -> ServerHello {
+/// `body` is the message without its 4-byte header (for the SSL 3.0 work-around).
+pub fn server_hello(
+    sh: &tls_parser::TlsServerHelloContents<'_>,
+    body: &[u8],
+    frame: u64,
+) -> ServerHello {
     let mut info = ServerHelloInfo {
         frame,
         legacy_version: sh.version.0,
@@ -137,7 +142,14 @@ pub fn server_hello(sh: &tls_parser::TlsServerHelloContents<'_>, frame: u64) -> 
         session_id: sh.session_id.unwrap_or_default().to_vec(),
         problems: Vec::new(),
     };
-    let (exts, bad) = compat::walk_extensions(sh.ext.unwrap_or_default());
+    let block = match sh.ext {
+        Some(e) => e,
+        None if sh.version.0 == 0x0300 => {
+            compat::ssl3_server_hello_extensions(body).unwrap_or_default()
+        }
+        None => &[],
+    };
+    let (exts, bad) = compat::walk_extensions(block);
     if let Some(at) = bad {
         out.problems.push(format!(
             "ServerHello extension block malformed at byte {at}; {} extensions read",

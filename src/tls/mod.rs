@@ -12,6 +12,7 @@
 )]
 
 pub mod cert;
+mod cert_cache;
 pub mod detect;
 mod hello;
 mod sslv2;
@@ -511,7 +512,7 @@ impl TlsFlow {
                 }
             }
             (2, Some(M::ServerHello(sh))) if from == Sender::Server => {
-                let mut d = hello::server_hello(&sh, frame);
+                let mut d = hello::server_hello(&sh, msg.get(4..).unwrap_or_default(), frame);
                 for p in std::mem::take(&mut d.problems) {
                     self.note(rec, format!("{p} (frame {frame})"));
                 }
@@ -527,7 +528,7 @@ impl TlsFlow {
                 self.history(rec, from, 'X');
                 let max = self.limits.max_certificates;
                 let ders: Vec<&[u8]> = c.cert_chain.iter().take(max).map(|raw| raw.data).collect();
-                let list = cert::chain_info(&ders, frame);
+                let list = cert_cache::chain_info(&ders, frame);
                 if c.cert_chain.len() > max {
                     self.note(rec, format!(
                         "{} Certificate at frame {frame} has {} certificates; the first {max} are reported",

@@ -2,6 +2,8 @@
 
 mod certs;
 mod corpus;
+mod diagnosis;
 mod expected;
+mod fingerprints;
 mod read;
 mod support;

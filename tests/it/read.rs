@@ -407,14 +407,18 @@ fn text_report_layout() {
     let text = String::from_utf8(out.stdout).expect("utf-8");
     let expected = "\
 #1  127.0.0.1:42274 → 127.0.0.1:4437  frame 1  2026-12-01T20:29:11.311254Z  (0.000 s)
-    outcome      failed
+    verdict      FAILED — No common TLS version: the server refused the negotiation with protocol_version.
+    why          The client offered up to TLS 1.2 (no supported_versions extension); the server refused every version offered; the server probably requires a higher version (TLS 1.3).
+    fix          Enable a common version on both sides (e.g. `ssl_protocols TLSv1.2 TLSv1.3;` in nginx, `SSLProtocol -all +TLSv1.2 +TLSv1.3` in Apache, the client's minimum/maximum version settings). Test each version with `openssl s_client -connect HOST:PORT -tls1_2` and `-tls1_3`.
     sni          server.test
     client offer up to TLS 1.2; 28 suites: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, +24 more; groups x25519, secp256r1, x448, secp521r1, secp384r1
     alerts       server sent fatal protocol_version (frame 6)
     closed       client sent FIN (frame 8)
+    fingerprints ja3 871a754af286dfb70c1b53c6887c62e0  ja4 t12d280700_d943125447b4_e7e480e5a997
     history      Cl
 
 1 TLS flows: 0 established, 1 failed, 0 incomplete (1 TCP flows, 11 packets)
+  diagnoses: protocol_version_mismatch ×1
 ";
     assert_eq!(text, expected);
 }

@@ -1,0 +1,217 @@
+//! Diagnosis codes, evidence frames and findings on the real captures in testdata/.
+//! Frame numbers were read with tshark (testdata/README.md).
+
+use crate::support::{flows, only_flow, testdata, tlsnoop};
+use serde_json::{json, Value};
+
+fn diag(rel: &str) -> (String, Value) {
+    let f = only_flow(rel);
+    let d = &f["diagnosis"];
+    (
+        d["code"].as_str().unwrap_or("(none)").to_string(),
+        d["evidence_frames"].clone(),
+    )
+}
+
+#[test]
+fn each_failure_gets_its_code_and_evidence() {
+    let cases = [
+        (
+            "real/openssl_version_mismatch.pcap",
+            "protocol_version_mismatch",
+            json!([4, 6]),
+        ),
+        (
+            "real/openssl_no_shared_cipher.pcap",
+            "no_shared_cipher",
+            json!([4, 6]),
+        ),
+        (
+            "real/openssl_client_cert_required.pcap",
+            "client_certificate_required",
+            json!([4, 6, 9]),
+        ),
+        (
+            "real/openssl_expired_cert_rejected.pcap",
+            "certificate_rejected_by_client",
+            json!([4, 6, 8]),
+        ),
+        (
+            "real/openssl_tls13_cert_rejected.pcap",
+            "certificate_rejected_by_client",
+            json!([4, 6, 8]),
+        ),
+        (
+            "real/openssl_tls13_client_cert_required.pcap",
+            "encrypted_failure",
+            json!([4, 6, 9]),
+        ),
+        (
+            "real/reset_mid_handshake.pcap",
+            "connection_reset",
+            json!([4, 6]),
+        ),
+        (
+            "real/no_server_response.pcap",
+            "no_server_response",
+            json!([4, 6]),
+        ),
+        (
+            "real/openssl_sslv2_compat_hello.pcap",
+            "client_alert",
+            json!([4, 6, 8]),
+        ),
+        (
+            "crafted/truncated_snaplen.pcap",
+            "capture_incomplete",
+            json!([]),
+        ),
+    ];
+    for (file, code, frames) in cases {
+        assert_eq!(diag(file), (code.to_string(), frames), "{file}");
+    }
+}
+
+#[test]
+fn diagnosis_text_names_the_facts() {
+    let f = only_flow("real/openssl_version_mismatch.pcap");
+    assert_eq!(
+        f["diagnosis"]["detail"],
+        "The client offered up to TLS 1.2 (no supported_versions extension); the server refused every version offered; the server probably requires a higher version (TLS 1.3)."
+    );
+    let f = only_flow("real/reset_mid_handshake.pcap");
+    assert_eq!(
+        f["diagnosis"]["summary"],
+        "The server reset (RST) the connection before answering the ClientHello."
+    );
+    let f = only_flow("real/no_server_response.pcap");
+    assert_eq!(
+        f["diagnosis"]["detail"],
+        "The ClientHello (frame 4) got no TLS data back: the server's 3 packets carried no payload, then the client gave up and closed the connection in frame 6."
+    );
+}
+
+#[test]
+fn healthy_flows_get_no_diagnosis_and_no_findings() {
+    for file in [
+        "real/openssl_tls13.pcap",
+        "real/openssl_tls13_hrr.pcap",
+        "real/openssl_tls12_ecdhe_rsa.pcap",
+        "real/openssl_tls12_ecdsa.pcap",
+        "real/openssl_resumption_tls12.pcap",
+        "real/openssl_resumption_tls13.pcap",
+        "real/curl_tls13.pcap",
+        "real/gnutls_tls13.pcap",
+        "real/python_tls13.pcap",
+    ] {
+        for f in flows(file) {
+            assert_eq!(f["outcome"], "established", "{file}");
+            assert_eq!(f["diagnosis"], Value::Null, "{file}");
+            assert_eq!(f["findings"], json!([]), "{file}");
+        }
+    }
+}
+
+#[test]
+fn legacy_handshake_findings() {
+    // The SSLv2-format hello to a TLS 1.0 server: static RSA, CBC, no EMS, 3DES still offered.
+    let f = only_flow("real/openssl_sslv2_compat_hello.pcap");
+    let ids: Vec<&str> = f["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|x| x["id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            "version.tls1_0",
+            "cipher.no_forward_secrecy",
+            "cipher.cbc",
+            "handshake.no_extended_master_secret",
+            "offer.weak_suites"
+        ]
+    );
+    assert_eq!(
+        f["findings"][0],
+        json!({"id": "version.tls1_0", "severity": "medium", "message": "negotiated TLS 1.0", "evidence": [6], "certificate": null})
+    );
+    assert_eq!(
+        f["findings"][4]["message"],
+        "the client still offers 1 weak suites: TLS_RSA_WITH_3DES_EDE_CBC_SHA (0x000a)"
+    );
+}
+
+#[test]
+fn policy_changes_what_counts() {
+    let p = testdata("real/openssl_sslv2_compat_hello.pcap");
+    let p = p.to_str().expect("path");
+    let out = tlsnoop(&["--format", "jsonl", "--policy", "old", p]);
+    let f: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(f["findings"][0]["severity"], "low");
+    assert!(!f["findings"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|x| x["id"] == "cipher.cbc"));
+    let out = tlsnoop(&[
+        "--format",
+        "jsonl",
+        "--policy",
+        "modern",
+        testdata("real/openssl_tls12_ecdhe_rsa.pcap")
+            .to_str()
+            .expect("p"),
+    ]);
+    let f: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(f["findings"][0]["id"], "version.tls1_2");
+}
+
+#[test]
+fn fail_on_sets_exit_status_3() {
+    let bad = testdata("real/openssl_version_mismatch.pcap");
+    let good = testdata("real/openssl_tls13.pcap");
+    let legacy = testdata("real/openssl_sslv2_compat_hello.pcap");
+    let code = |args: &[&str]| tlsnoop(args).status.code();
+    assert_eq!(
+        code(&["--fail-on", "failed", bad.to_str().expect("p")]),
+        Some(3)
+    );
+    assert_eq!(
+        code(&["--fail-on", "failed", good.to_str().expect("p")]),
+        Some(0)
+    );
+    assert_eq!(
+        code(&["--fail-on", "medium", legacy.to_str().expect("p")]),
+        Some(3)
+    );
+    assert_eq!(
+        code(&["--fail-on", "high", legacy.to_str().expect("p")]),
+        Some(0)
+    );
+}
+
+#[test]
+fn explain_describes_codes_and_ids() {
+    let out = tlsnoop(&["explain", "no_shared_cipher"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("no_shared_cipher\n  meaning:   The server found no cipher suite it shares with the client."), "{text}");
+    assert_eq!(tlsnoop(&["explain", "no.such"]).status.code(), Some(2));
+    let list = String::from_utf8_lossy(&tlsnoop(&["explain"]).stdout).into_owned();
+    assert!(list.lines().any(|l| l.starts_with("cipher.rc4")));
+}
+
+#[test]
+fn readme_documents_every_code_and_finding() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README");
+    let list = String::from_utf8_lossy(&tlsnoop(&["explain"]).stdout).into_owned();
+    for id in list.lines().filter_map(|l| l.split_whitespace().next()) {
+        assert!(
+            readme.contains(&format!("`{id}`")),
+            "README does not document {id}"
+        );
+    }
+}
