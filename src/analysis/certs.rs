@@ -23,7 +23,7 @@
 //! | `cert.hostname_mismatch` | high | the leaf does not match the SNI name (RFC 6125, see [`hostname_matches`]); no SNI, no check |
 //! | `cert.self_signed` | medium | the leaf is self-issued and its signature is not invalid |
 //! | `cert.not_server_auth` | high | the leaf has extendedKeyUsage without serverAuth or anyExtendedKeyUsage |
-//! | `cert.validity_too_long` | low | the leaf is not a CA, its not_before is on or after 2020-09-01 and not_after − not_before is more than 398 days (the CA/Browser Forum limit for publicly trusted certificates) |
+//! | `cert.validity_too_long` | low | only when the chain reaches a public root (`--system-roots`): the leaf is not a CA, its not_before is on or after 2020-09-01 and not_after − not_before is more than 398 days (the CA/Browser Forum limit, which browsers enforce for public CAs only; private CAs may issue longer) |
 //! | `cert.missing_intermediate` | medium | the top of the chain is not a CA (basicConstraints), not self-issued, its issuer was not sent, and (with trust roots) no trusted root issued it |
 //! | `cert.untrusted_root` | high | only with trust roots (`--ca-file`, `--system-roots`): no certificate on the chain from the leaf is a trusted root or is issued by one (same subject DN bytes, and the root's key verifies the signature when it can be checked) |
 //!
@@ -80,6 +80,9 @@ struct Root {
     id: RawIdentity,
     /// The subject as text.
     name: String,
+    /// A root of the public web PKI (from the system bundle), whose CAs follow the CA/Browser
+    /// Forum rules.
+    public: bool,
 }
 
 /// Trust roots given by the user (`--ca-file`, `--system-roots`). A certificate chain is
@@ -102,6 +105,18 @@ impl TrustStore {
     /// not decode or parse is skipped and listed in [`TrustStore::skipped`]. Fails when no
     /// certificate could be read.
     pub fn from_pem(bytes: &[u8]) -> Result<TrustStore, String> {
+        TrustStore::read_pem(bytes, false)
+    }
+
+    /// [`TrustStore::from_pem`] for roots of the public web PKI (a system bundle, or Mozilla's
+    /// `cacert.pem`): chains to them are also held to the CA/Browser Forum's 398-day limit
+    /// (`cert.validity_too_long`), which private CAs need not follow.
+    pub fn public_from_pem(bytes: &[u8]) -> Result<TrustStore, String> {
+        TrustStore::read_pem(bytes, true)
+    }
+
+    /// Reads a PEM bundle; `public` marks its roots as public.
+    fn read_pem(bytes: &[u8], public: bool) -> Result<TrustStore, String> {
         let mut store = TrustStore::default();
         let mut blocks = 0usize;
         for (n, block) in pem_blocks(bytes).into_iter().enumerate() {
@@ -123,7 +138,7 @@ impl TrustStore {
             blocks += 1;
             match body {
                 Ok(der) => {
-                    if let Err(why) = store.add_der(&der) {
+                    if let Err(why) = store.add(&der, public) {
                         store.skipped.push(format!("PEM block {ordinal}: {why}"));
                     }
                 }
@@ -142,34 +157,40 @@ impl TrustStore {
         Ok(store)
     }
 
-    /// The system's trusted roots: the first bundle of [`SYSTEM_BUNDLES`] that exists (see
-    /// [`load_system_roots`]), read with [`TrustStore::from_pem`]. Does file I/O: call it from
-    /// `main`, not from analysis.
+    /// The system's trusted roots, as public roots: the bundle [`load_system_roots`] finds, read
+    /// with [`TrustStore::public_from_pem`]. Does file I/O: call it from `main`, not from
+    /// analysis.
     pub fn system() -> Result<TrustStore, String> {
         let (path, bytes) = load_system_roots()?;
-        TrustStore::from_pem(&bytes).map_err(|e| format!("{path}: {e}"))
+        TrustStore::public_from_pem(&bytes).map_err(|e| format!("{path}: {e}"))
     }
 
-    /// Adds one DER certificate as a root; an exact duplicate is ignored. Fails when it does
-    /// not parse.
+    /// Adds one DER certificate as a (private) root; an exact duplicate is ignored. Fails when
+    /// it does not parse.
     pub fn add_der(&mut self, der: &[u8]) -> Result<(), String> {
+        self.add(der, false)
+    }
+
+    /// Adds a root; a duplicate is kept once, public if either copy is.
+    fn add(&mut self, der: &[u8], public: bool) -> Result<(), String> {
         let info = cert::certificate_info(der, 0);
         if let Some(e) = info.parse_error {
             return Err(format!("certificate does not parse: {e}"));
         }
         let id = cert::raw_identity(der).ok_or_else(|| "certificate does not parse".to_string())?;
         let same = self.by_subject.entry(id.subject.clone()).or_default();
-        if same
-            .iter()
-            .any(|&i| self.roots.get(i).is_some_and(|r| r.der == der))
-        {
-            return Ok(());
+        for &i in same.iter() {
+            if let Some(r) = self.roots.get_mut(i).filter(|r| r.der == der) {
+                r.public |= public;
+                return Ok(());
+            }
         }
         same.push(self.roots.len());
         self.roots.push(Root {
             der: der.to_vec(),
             id,
             name: info.subject.unwrap_or_default(),
+            public,
         });
         Ok(())
     }
@@ -177,7 +198,7 @@ impl TrustStore {
     /// Adds the roots of `other` (for `--ca-file` together with `--system-roots`).
     pub fn merge(&mut self, other: TrustStore) {
         for r in other.roots {
-            let _ = self.add_der(&r.der);
+            let _ = self.add(&r.der, r.public);
         }
         self.skipped.extend(other.skipped);
     }
@@ -316,6 +337,12 @@ pub fn check(n: &Negotiation, ctx: &Context) -> Vec<Finding> {
         return Vec::new();
     }
     let now = n.first_seen.secs;
+    let path = path(certs);
+    let trust = ctx
+        .trust
+        .as_ref()
+        .map(|t| (t, trust_chain(t, certs, &path)));
+    let public = trust.as_ref().is_some_and(|(_, t)| t.anchored && t.public);
     let mut out = Vec::new();
     for (i, c) in certs.iter().enumerate() {
         if let Some(e) = &c.parse_error {
@@ -338,10 +365,12 @@ pub fn check(n: &Negotiation, ctx: &Context) -> Vec<Finding> {
         signature(&mut out, certs, i, c);
         order(&mut out, certs, i, c);
         if i == 0 {
-            leaf(&mut out, n, c);
+            leaf(&mut out, n, c, public);
         }
     }
-    chain(&mut out, certs, ctx.trust.as_ref());
+    if let Some(&top) = path.last() {
+        chain(&mut out, certs, top, trust.as_ref());
+    }
     out
 }
 
@@ -595,7 +624,7 @@ fn order(out: &mut Vec<Finding>, certs: &[CertInfo], i: usize, c: &CertInfo) {
 }
 
 /// The leaf's checks: hostname, self-signed, EKU, validity period.
-fn leaf(out: &mut Vec<Finding>, n: &Negotiation, c: &CertInfo) {
+fn leaf(out: &mut Vec<Finding>, n: &Negotiation, c: &CertInfo, public: bool) {
     if let Some(sni) = n.sni.as_deref() {
         if !hostname_matches(sni, &c.san_dns, &c.san_ip, &c.subject_cn) {
             let mut evidence = vec![c.frame];
@@ -662,13 +691,13 @@ fn leaf(out: &mut Vec<Finding>, n: &Negotiation, c: &CertInfo) {
         }
     }
     if let (Some(nb), Some(na)) = (c.not_before_unix, c.not_after_unix) {
-        if !c.is_ca && nb >= MAX_VALIDITY_FROM && na - nb > MAX_VALIDITY {
+        if public && !c.is_ca && nb >= MAX_VALIDITY_FROM && na - nb > MAX_VALIDITY {
             out.push(finding(
                 "cert.validity_too_long",
                 Severity::Low,
                 format!(
                     "{} is valid for {} days ({} to {}), more than the 398 days allowed for \
-                     certificates issued on or after 2020-09-01",
+                     publicly trusted certificates issued on or after 2020-09-01",
                     label(0, c),
                     (na - nb + DAY - 1) / DAY,
                     c.not_before.as_deref().unwrap_or("?"),
@@ -763,15 +792,20 @@ fn dns_name_matches(pattern: &str, host: &str) -> bool {
     }
 }
 
-/// How the chain reaches a trusted root.
+/// How a certificate reaches a trusted root.
 enum Anchor {
-    /// The certificate is a root, or a root's key verified its signature.
-    Verified,
-    /// The certificate is issued by `root` by name, but its signature could not be checked.
-    Unchecked { root: String, why: String },
+    /// It is a root, or a root's key verified its signature; `public`: that root is public.
+    Verified { public: bool },
+    /// It is issued by `root` by name, but its signature could not be checked.
+    Unchecked {
+        root: String,
+        why: String,
+        public: bool,
+    },
 }
 
-/// Why certificate `at` does not reach a root.
+/// Why a certificate does not reach a root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NoAnchor {
     /// No root has its issuer's name.
     NoName,
@@ -786,8 +820,8 @@ fn anchor(trust: &TrustStore, c: &CertInfo) -> Result<Anchor, NoAnchor> {
     let Some(id) = cert::raw_identity(&c.der) else {
         return Err(NoAnchor::NoName);
     };
-    if trust.named(&id.subject).any(|r| r.id.spki == id.spki) {
-        return Ok(Anchor::Verified);
+    if let Some(r) = trust.named(&id.subject).find(|r| r.id.spki == id.spki) {
+        return Ok(Anchor::Verified { public: r.public });
     }
     let mut why_not = NoAnchor::NoName;
     let mut unchecked = None;
@@ -797,17 +831,60 @@ fn anchor(trust: &TrustStore, c: &CertInfo) -> Result<Anchor, NoAnchor> {
             continue;
         }
         match cert::check_signature(&c.der, &r.der) {
-            SignatureCheck::Verified => return Ok(Anchor::Verified),
+            SignatureCheck::Verified => return Ok(Anchor::Verified { public: r.public }),
             SignatureCheck::Unsupported(why) => {
                 unchecked.get_or_insert(Anchor::Unchecked {
                     root: r.name.clone(),
                     why,
+                    public: r.public,
                 });
             }
             SignatureCheck::Invalid => why_not = NoAnchor::BadSignature,
         }
     }
     unchecked.ok_or(why_not)
+}
+
+/// What the trust roots say about a chain.
+struct ChainTrust {
+    /// A certificate on the path from the leaf is a root or is issued by one.
+    anchored: bool,
+    /// That root is a public one.
+    public: bool,
+    /// The link to the root that could not be checked: certificate index, root, why.
+    unchecked: Option<(usize, String, String)>,
+    /// Why the top does not reach a root (when not anchored).
+    why_not: NoAnchor,
+}
+
+/// Walks the path from the leaf and stops at the first certificate that reaches a root.
+fn trust_chain(trust: &TrustStore, certs: &[CertInfo], path: &[usize]) -> ChainTrust {
+    let mut t = ChainTrust {
+        anchored: false,
+        public: false,
+        unchecked: None,
+        why_not: NoAnchor::NoName,
+    };
+    for &i in path {
+        let Some(c) = certs.get(i).filter(|c| c.parse_error.is_none()) else {
+            continue;
+        };
+        match anchor(trust, c) {
+            Ok(Anchor::Verified { public }) => {
+                t.anchored = true;
+                t.public = public;
+                break;
+            }
+            Ok(Anchor::Unchecked { root, why, public }) => {
+                t.anchored = true;
+                t.public = public;
+                t.unchecked = Some((i, root, why));
+                break;
+            }
+            Err(w) => t.why_not = w,
+        }
+    }
+    t
 }
 
 /// The certificates from the leaf up through `issuer_index`, ending at the top.
@@ -829,42 +906,40 @@ fn path(certs: &[CertInfo]) -> Vec<usize> {
     path
 }
 
-/// `cert.missing_intermediate` and `cert.untrusted_root`, on the chain's top certificate.
-fn chain(out: &mut Vec<Finding>, certs: &[CertInfo], trust: Option<&TrustStore>) {
-    let path = path(certs);
-    let Some(&top) = path.last() else { return };
+/// `cert.missing_intermediate` and `cert.untrusted_root` on the chain's `top` certificate, and
+/// `cert.signature_unchecked` for a link to a trusted root that could not be checked.
+fn chain(
+    out: &mut Vec<Finding>,
+    certs: &[CertInfo],
+    top: usize,
+    trust: Option<&(&TrustStore, ChainTrust)>,
+) {
     let Some(t) = certs.get(top) else { return };
     if t.parse_error.is_some() {
         return;
     }
-    let mut trusted = false;
-    let mut why_not = NoAnchor::NoName;
-    if let Some(trust) = trust {
-        for &i in &path {
-            let Some(c) = certs.get(i) else { continue };
-            match anchor(trust, c) {
-                Ok(a) => {
-                    if let Anchor::Unchecked { root, why } = a {
-                        out.push(finding(
-                            "cert.signature_unchecked",
-                            Severity::Info,
-                            format!(
-                                "the signature of {} by the trusted root {root} could not be \
-                                 checked: {why}",
-                                label(i, c)
-                            ),
-                            vec![c.frame],
-                            i,
-                        ));
-                    }
-                    trusted = true;
-                    break;
-                }
-                Err(w) if i == top => why_not = w,
-                Err(_) => {}
-            }
+    if let Some((
+        _,
+        ChainTrust {
+            unchecked: Some((i, root, why)),
+            ..
+        },
+    )) = trust
+    {
+        if let Some(c) = certs.get(*i) {
+            out.push(finding(
+                "cert.signature_unchecked",
+                Severity::Info,
+                format!(
+                    "the signature of {} by the trusted root {root} could not be checked: {why}",
+                    label(*i, c)
+                ),
+                vec![c.frame],
+                *i,
+            ));
         }
     }
+    let trusted = trust.is_some_and(|(_, ct)| ct.anchored);
     let issuer = t.issuer.as_deref().unwrap_or("?");
     if !t.self_issued && !trusted && !t.is_ca {
         out.push(finding(
@@ -879,40 +954,38 @@ fn chain(out: &mut Vec<Finding>, certs: &[CertInfo], trust: Option<&TrustStore>)
             top,
         ));
     }
-    if let (Some(trust), false) = (trust, trusted) {
-        let n = trust.len();
-        let roots = if n == 1 { "root" } else { "roots" };
-        let message = if t.self_issued {
-            format!(
-                "the chain ends at {}, a self-issued certificate that is not among the {n} \
-                 trusted {roots}",
-                label(top, t)
-            )
-        } else {
-            let detail = match why_not {
-                NoAnchor::NoName => String::new(),
-                NoAnchor::OtherKeyId => {
-                    " (a trusted root has that name, but another key identifier)".to_string()
-                }
-                NoAnchor::BadSignature => {
-                    " (a trusted root has that name, but its key does not verify the signature)"
-                        .to_string()
-                }
-            };
-            format!(
-                "the chain ends at {}, issued by {issuer}, which is not among the {n} trusted \
-                 {roots}{detail}",
-                label(top, t)
-            )
+    let Some((store, ct)) = trust.filter(|(_, ct)| !ct.anchored) else {
+        return;
+    };
+    let n = store.len();
+    let roots = if n == 1 { "root" } else { "roots" };
+    let message = if t.self_issued {
+        format!(
+            "the chain ends at {}, a self-issued certificate that is not among the {n} trusted \
+             {roots}",
+            label(top, t)
+        )
+    } else {
+        let detail = match ct.why_not {
+            NoAnchor::NoName => "",
+            NoAnchor::OtherKeyId => " (a trusted root has that name, but another key identifier)",
+            NoAnchor::BadSignature => {
+                " (a trusted root has that name, but its key does not verify the signature)"
+            }
         };
-        out.push(finding(
-            "cert.untrusted_root",
-            Severity::High,
-            message,
-            vec![t.frame],
-            top,
-        ));
-    }
+        format!(
+            "the chain ends at {}, issued by {issuer}, which is not among the {n} trusted \
+             {roots}{detail}",
+            label(top, t)
+        )
+    };
+    out.push(finding(
+        "cert.untrusted_root",
+        Severity::High,
+        message,
+        vec![t.frame],
+        top,
+    ));
 }
 
 #[cfg(test)]
@@ -990,6 +1063,10 @@ mod tests {
 
     fn store(pem: &str) -> TrustStore {
         TrustStore::from_pem(&read(pem)).expect("trust store")
+    }
+
+    fn public_store(pem: &str) -> TrustStore {
+        TrustStore::public_from_pem(&read(pem)).expect("public trust store")
     }
 
     fn der_store(names: &[&str]) -> TrustStore {
@@ -1687,9 +1764,21 @@ mod tests {
 
     #[test]
     fn validity_too_long() {
+        // The CA/Browser Forum limit binds public CAs only: chk-root counts as one when it comes
+        // as a public root (as --system-roots loads them).
+        let public = || Some(public_store("chk-root.pem"));
+        let at_2022 = 1_640_995_200;
         let f = run(
-            &flow(&["chk-long.der", "chk-int.der"], None, 1_640_995_200),
-            None,
+            &flow(&["chk-long.der", "chk-int.der"], None, at_2022),
+            public(),
+        );
+        // (chk-int is dated 2026: not yet valid in 2022.)
+        assert_eq!(
+            ids(&f),
+            [
+                ("cert.validity_too_long", Low, Some(0)),
+                ("cert.not_yet_valid", High, Some(1))
+            ]
         );
         assert_eq!(
             [only(&f, "cert.validity_too_long")],
@@ -1698,39 +1787,61 @@ mod tests {
                 severity: Low,
                 message: "certificate 0 (CN=leaf.example.test) is valid for 825 days \
                           (2021-01-01T00:00:00Z to 2023-04-06T00:00:00Z), more than the 398 days \
-                          allowed for certificates issued on or after 2020-09-01"
+                          allowed for publicly trusted certificates issued on or after 2020-09-01"
                     .into(),
                 evidence: vec![CERT_FRAME],
                 certificate: Some(0),
             }]
         );
+        // The same chain without trust roots, or to a private root: not judged.
+        let too_long = |trust: Option<TrustStore>| {
+            let n = flow(&["chk-long.der", "chk-int.der"], None, at_2022);
+            run(&n, trust)
+                .iter()
+                .any(|f| f.id == "cert.validity_too_long")
+        };
+        assert!(too_long(public()));
+        assert!(!too_long(None));
+        assert!(!too_long(Some(store("chk-root.pem"))));
+        assert!(!too_long(Some(public_store("chk-other-root.pem"))));
+        // A root both given as a file and in the system bundle is public.
+        let mut both = store("chk-root.pem");
+        both.merge(public_store("chk-bundle.pem"));
+        assert!(too_long(Some(both)));
+        let mut both = public_store("chk-root.pem");
+        both.merge(store("chk-root.pem"));
+        assert_eq!(both.len(), 1);
+        assert!(too_long(Some(both)));
         // Issued in 2019: the limit did not apply yet.
         let f = run(
             &flow(&["chk-long-2019.der", "chk-int.der"], None, 1_590_969_600),
-            None,
+            public(),
         );
         // (chk-int is dated 2026: not yet valid at that capture time.)
         assert_eq!(ids(&f), [("cert.not_yet_valid", High, Some(1))]);
         // Boundaries, on edited dates: exactly 398 days is allowed, a second more is not; the
         // limit starts on 2020-09-01T00:00:00Z.
-        let long = |nb: i64, len: i64| {
+        let long = |nb: i64, len: i64, ca: bool| {
             let mut c = chain(&["chk-leaf.der", "chk-int.der"]);
             c[0].not_before_unix = Some(nb);
             c[0].not_after_unix = Some(nb + len);
-            run(&flow_with(c, None, MID_2026), None)
+            c[0].is_ca = ca;
+            run(&flow_with(c, None, MID_2026), public())
                 .into_iter()
                 .filter(|f| f.id == "cert.validity_too_long")
                 .map(|f| f.message)
                 .collect::<Vec<_>>()
         };
         let sep_2020 = MAX_VALIDITY_FROM;
-        assert_eq!(long(sep_2020, 398 * DAY), Vec::<String>::new());
-        assert_eq!(long(sep_2020 - 1, 500 * DAY), Vec::<String>::new());
-        let m = long(sep_2020, 398 * DAY + 1);
+        assert_eq!(long(sep_2020, 398 * DAY, false), Vec::<String>::new());
+        assert_eq!(long(sep_2020 - 1, 500 * DAY, false), Vec::<String>::new());
+        let m = long(sep_2020, 398 * DAY + 1, false);
         assert_eq!(m.len(), 1);
         assert!(m[0].contains("valid for 399 days"), "{m:?}");
+        // A CA certificate sent first is not a subscriber certificate.
+        assert_eq!(long(sep_2020, 500 * DAY, true), Vec::<String>::new());
         // Only the leaf: chk-int is valid for 10 years.
-        assert_eq!(long(MID_2026 - DAY, 90 * DAY), Vec::<String>::new());
+        assert_eq!(long(MID_2026 - DAY, 90 * DAY, false), Vec::<String>::new());
     }
 
     #[test]
