@@ -670,7 +670,7 @@ impl TlsFlow {
                     self.server_hello_seen = true;
                     rec.version = Some(Version(version));
                     if !cert_der.is_empty() {
-                        rec.certificates = vec![cert::certificate_info(cert_der, frame)];
+                        rec.certificates = cert_cache::chain_info(&[cert_der], frame);
                     }
                 }
                 // The rest of an SSL 2.0 connection is encrypted and not framed as TLS.
