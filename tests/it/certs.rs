@@ -60,3 +60,57 @@ fn self_signed_leaf() {
     assert_eq!(ids(&f), ["cert.self_signed"]);
     assert_eq!(cert_findings(&f)[0]["severity"], "medium");
 }
+
+/// Runs tlsnoop on the healthy TLS 1.2 capture with extra arguments (and `SSL_CERT_FILE` set to
+/// the test root, for `--system-roots`); returns the flow's (id, severity) findings.
+fn with_roots(args: &[&str]) -> Vec<(String, String)> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let cap = format!("{root}/testdata/real/openssl_tls12_ecdhe_rsa.pcap");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tlsnoop"));
+    cmd.current_dir(root)
+        .env("SSL_CERT_FILE", "testdata/certs/ca.pem")
+        .args(["--format", "jsonl"])
+        .args(args)
+        .arg(cap);
+    let out = cmd.output().expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let f: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    f["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|x| {
+            (
+                x["id"].as_str().unwrap_or("").to_string(),
+                x["severity"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn trust_roots_from_the_command_line() {
+    // The chain leads to the test root: trusted.
+    assert_eq!(with_roots(&["--ca-file", "testdata/certs/ca.pem"]), vec![]);
+    // An unrelated root: the chain does not end at a trusted root.
+    assert_eq!(
+        with_roots(&["--ca-file", "testdata/certs/unit/chk-other-root.pem"]),
+        vec![("cert.untrusted_root".to_string(), "high".to_string())]
+    );
+    // As a public root (--system-roots), the 100-year leaf breaks the 398-day rule.
+    assert_eq!(
+        with_roots(&["--system-roots"]),
+        vec![("cert.validity_too_long".to_string(), "low".to_string())]
+    );
+    // A file that is not there is a usage error.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlsnoop"))
+        .args(["--ca-file", "/nonexistent.pem", "x.pcap"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
