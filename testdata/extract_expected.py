@@ -142,6 +142,8 @@ DESCRIPTIONS = {
                                                   "TLS 1.2 session-ID resumption: flow 2 ServerHello echoes the ClientHello session id"),
     "real/openssl_resumption_tls13.pcap": ("make.sh: two s_client -tls1_3 runs, -sess_out then -sess_in",
                                            "TLS 1.3 PSK resumption: flow 2 ServerHello carries pre_shared_key (psk_dhe_ke, x25519), no certificates"),
+    "real/openssl_client_cert_rejected.pcap": ("make.sh: s_server -tls1_2 -Verify 1 -verify_return_error -CAfile ca; s_client -cert server-selfsigned",
+                                                "client sends a self-signed certificate; server fatal unknown_ca (frame 9)"),
     "real/openssl_client_cert_required.pcap": ("make.sh: s_server -tls1_2 -Verify 1 -CAfile ca; s_client sends no certificate",
                                                "plaintext CertificateRequest, empty client Certificate, server fatal handshake_failure alert"),
     "real/openssl_tls13_client_cert_required.pcap": ("make.sh: s_server -tls1_3 -Verify 1; s_client sends no certificate",

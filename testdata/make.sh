@@ -461,6 +461,15 @@ sc_openssl_client_cert_required() {
     srv_wait
 }
 
+sc_openssl_client_cert_rejected() {
+    # TLS 1.2: the client sends a self-signed certificate the server's CA list does not cover;
+    # the server rejects it with a plaintext alert (unknown_ca)
+    local p=4499
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2 -Verify 1 -verify_return_error -CAfile "$C/ca.pem"
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -cert "$C/server-selfsigned.pem" -key "$C/server-selfsigned.key" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
 sc_openssl_tls13_client_cert_required() {
     # TLS 1.3 variant: the server's alert (certificate_required) is encrypted
     local p=4442
@@ -891,7 +900,7 @@ SCENARIOS=(
     openssl_tls10 openssl_tls11 openssl_static_rsa openssl_no_ems openssl_client_offers_weak
     openssl_fallback_scsv gnutls_3des gnutls_rc4
     openssl_dhe_1024 openssl_null_md5 openssl_anon_ecdh openssl_no_sni openssl_downgrade_sentinel
-    openssl_no_shared_sigalg gnutls_insecure_renegotiation
+    openssl_no_shared_sigalg gnutls_insecure_renegotiation openssl_client_cert_rejected
 )
 
 for sc in "${SCENARIOS[@]}"; do

@@ -2,7 +2,7 @@
 //!
 //! One code per failed or incomplete flow (a healthy established flow gets none):
 //! `protocol_version_mismatch`, `no_shared_cipher`, `no_shared_group`,
-//! `no_shared_signature_algorithm`,
+//! `no_shared_signature_algorithm`, `client_certificate_rejected`,
 //! `inappropriate_fallback`, `certificate_rejected_by_client`, `client_certificate_required`,
 //! `unrecognized_name`, `server_alert`, `client_alert`, `encrypted_failure`,
 //! `connection_reset`, `no_server_response`, `capture_incomplete`. `summary` is one sentence,
@@ -368,6 +368,21 @@ fn alert_diagnosis(
         "certificate_required" => client_cert(n, a, &after, frames),
         "handshake_failure" | "bad_certificate" if a.from == Sender::Server && n.certificate_request && n.client_certificates.is_empty() => {
             client_cert(n, a, &after, frames)
+        }
+        d_ if a.from == Sender::Server && CERT_REJECTIONS.contains(&d_) && !n.client_certificates.is_empty() => {
+            let leaf = n.client_certificates.first().and_then(|c| c.subject.clone()).unwrap_or_default();
+            let issuer = n.client_certificates.first().and_then(|c| c.issuer.clone()).unwrap_or_default();
+            d(
+                "client_certificate_rejected",
+                format!("The server rejected the client's certificate ({d_})."),
+                format!(
+                    "The server asked for a client certificate; the client sent {} certificate(s), leaf {leaf} issued by {issuer}; the server answered with fatal {d_} in frame {} {after}.",
+                    n.client_certificates.len(),
+                    a.frame
+                ),
+                "Give the client a certificate issued by a CA in the server's client-CA list (nginx `ssl_client_certificate`, Apache `SSLCACertificateFile`), unexpired and with clientAuth in its extended key usage. `openssl s_client -cert C -key K -state` reproduces it.".into(),
+                [frames, n.client_certificates.first().map(|c| c.frame).into_iter().collect()].concat(),
+            )
         }
         d_ if a.from == Sender::Client && CERT_REJECTIONS.contains(&d_) && (!n.certificates.is_empty() || n.version.is_some_and(|v| v.0 == 0x0304)) => {
             let problems = cert_problems(n);
