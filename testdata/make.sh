@@ -16,9 +16,9 @@
 # then be refreshed (python3 testdata/extract_expected.py) and re-checked.
 #
 # Needs: root (network namespace + packet capture), bash, iproute2 (ip, ss),
-#        tcpdump, openssl (3.x), gnutls-bin (gnutls-cli, gnutls-serv), curl,
+#        tcpdump, openssl (3.x), gnutls-bin (gnutls-cli, gnutls-serv), curl, faketime (for certs/server-future),
 #        python3 (stdlib only), coreutils timeout.
-#        Debian: apt-get install -y tcpdump gnutls-bin iproute2 curl openssl python3
+#        Debian: apt-get install -y tcpdump gnutls-bin iproute2 curl openssl python3 faketime
 #
 # What it does:
 #   * creates a private network namespace "tlsnoop-mk-$$" with only "lo" up
@@ -99,7 +99,7 @@ export OPENSSL_CONF=$TMP/openssl.cnf
 ###########################################################################
 # PKI
 ###########################################################################
-EXTRA_LEAVES="server-rsa1024 server-sha1"
+EXTRA_LEAVES="server-rsa1024 server-sha1 server-future server-soon server-clientauth"
 
 write_ext_cnf() {        # write_ext_cnf FILE: the X.509v3 extension sections used for the PKI
     cat >"$1" <<'EOF'
@@ -116,6 +116,13 @@ authorityKeyIdentifier = keyid:always
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName = DNS:server.test, DNS:www.server.test, IP:127.0.0.1
+[v3_leaf_client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 subjectAltName = DNS:server.test, DNS:www.server.test, IP:127.0.0.1
@@ -230,6 +237,22 @@ gen_extra_certs() {
             -CAkey "$CERTS/intermediate.key" -set_serial 0x2005 -extfile "$d/ext.cnf" -extensions v3_leaf \
             -out "$CERTS/server-sha1.pem" 2>/dev/null
     fi
+    # extra_leaf NAME OU SERIAL EXTENSIONS [CMD-PREFIX] [DAYS]: an RSA 2048 leaf from the intermediate
+    extra_leaf() {
+        [[ -s $CERTS/$1.pem && -s $CERTS/$1.key ]] && return 0
+        log "generating certs/$1 ($2)"
+        openssl req -new -newkey rsa:2048 -nodes -subj "/O=tlsnoop test/OU=$2/CN=server.test" \
+            -keyout "$CERTS/$1.key" -out "$d/$1.csr" 2>/dev/null
+        ${5:-} openssl x509 -req -sha256 -days "${6:-$DAYS}" -in "$d/$1.csr" -CA "$CERTS/intermediate.pem" \
+            -CAkey "$CERTS/intermediate.key" -set_serial "$3" -extfile "$d/ext.cnf" -extensions "$4" \
+            -out "$CERTS/$1.pem" 2>/dev/null
+    }
+    # not valid before 2036 (signed under faketime; needs the faketime package)
+    extra_leaf server-future future 0x2006 v3_leaf "faketime 2036-01-01" 3650
+    # valid for 10 days from when it is made: expires soon at capture time
+    extra_leaf server-soon soon 0x2007 v3_leaf "" 10
+    # extendedKeyUsage clientAuth only
+    extra_leaf server-clientauth clientauth 0x2008 v3_leaf_client
     local c
     for c in $EXTRA_LEAVES; do
         openssl x509 -in "$CERTS/$c.pem" -outform DER -out "$CERTS/$c.der"   # same PEM -> same DER
@@ -467,6 +490,30 @@ sc_openssl_client_cert_rejected() {
     local p=4499
     srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2 -Verify 1 -verify_return_error -CAfile "$C/ca.pem"
     ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -cert "$C/server-selfsigned.pem" -key "$C/server-selfsigned.key" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+# TLS 1.2 server with one of the extra leaves; the client does not verify, so the chain is seen
+leaf_pair() {            # leaf_pair PORT LEAF
+    srv_start $1 "${S_SERVER[@]}" -accept $1 -cert "$C/$2.pem" -key "$C/$2.key" -cert_chain "$C/intermediate.pem" -tls1_2
+    ossl_client $1 -tls1_2 -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+sc_openssl_not_yet_valid() { leaf_pair 4500 server-future; }
+sc_openssl_expires_soon() { leaf_pair 4501 server-soon; }
+sc_openssl_not_server_auth() { leaf_pair 4502 server-clientauth; }
+
+sc_openssl_malformed_hello() {
+    # A ClientHello whose body is cut short: OpenSSL's server answers with a fatal decode_error
+    local p=4503
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}"
+    nsx timeout 5 python3 -c '
+import socket, time
+s = socket.create_connection(("127.0.0.1", '$p'))
+s.sendall(bytes.fromhex("160301000901000005030300000000"))
+time.sleep(0.5)
+print(s.recv(100).hex())
+s.close()' >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
     srv_wait
 }
 
@@ -901,6 +948,7 @@ SCENARIOS=(
     openssl_fallback_scsv gnutls_3des gnutls_rc4
     openssl_dhe_1024 openssl_null_md5 openssl_anon_ecdh openssl_no_sni openssl_downgrade_sentinel
     openssl_no_shared_sigalg gnutls_insecure_renegotiation openssl_client_cert_rejected
+    openssl_not_yet_valid openssl_expires_soon openssl_not_server_auth openssl_malformed_hello
 )
 
 for sc in "${SCENARIOS[@]}"; do

@@ -45,7 +45,7 @@ fn d(
 /// The versions the client offered, highest first, as a phrase ("TLS 1.3, TLS 1.2").
 fn offered_versions(n: &Negotiation) -> String {
     let Some(ch) = &n.client_hello else {
-        return "unknown".into();
+        return "nothing readable (its ClientHello could not be decoded)".into();
     };
     if ch.versions.is_empty() {
         let max = Version(ch.legacy_version).name();

@@ -590,21 +590,21 @@ impl TlsFlow {
             (_, m) => {
                 self.history(rec, from, letter(ty));
                 let known = matches!(ty, 0 | 4 | 5 | 8 | 15 | 16 | 20 | 21 | 23 | 24 | 25 | 254);
-                if m.is_none() && !known {
-                    self.note(
-                        rec,
-                        format!(
-                        "{} handshake message of type {ty} at frame {frame} could not be decoded",
-                        from.arrow()
-                    ),
-                    );
-                } else if m.is_none() && matches!(ty, 1 | 2 | 11 | 12) {
+                if m.is_none() && matches!(ty, 1 | 2 | 11 | 12) {
                     self.note(
                         rec,
                         format!(
                             "{} {} at frame {frame} could not be decoded",
                             from.arrow(),
                             crate::names::handshake_type(ty).unwrap_or("message")
+                        ),
+                    );
+                } else if m.is_none() && !known {
+                    self.note(
+                        rec,
+                        format!(
+                            "{} handshake message of type {ty} at frame {frame} could not be decoded",
+                            from.arrow()
                         ),
                     );
                 }

@@ -355,7 +355,13 @@ fn weak_crypto_findings_from_real_stacks() {
 
 #[test]
 fn certificate_findings_from_real_stacks() {
-    let cases: [(&str, &[&str]); 6] = [
+    let cases: [(&str, &[&str]); 9] = [
+        ("real/openssl_not_yet_valid.pcap", &["cert.not_yet_valid"]),
+        ("real/openssl_expires_soon.pcap", &["cert.expires_soon"]),
+        (
+            "real/openssl_not_server_auth.pcap",
+            &["cert.not_server_auth"],
+        ),
         (
             "real/openssl_missing_intermediate.pcap",
             &["cert.missing_intermediate"],
