@@ -148,6 +148,8 @@ DESCRIPTIONS = {
                                        "leaf expires 10 days after it was made"),
     "real/openssl_not_server_auth.pcap": ("make.sh: s_server -tls1_2 with certs/server-clientauth (extendedKeyUsage clientAuth only)",
                                           "leaf without serverAuth; OpenSSL's client reports verify error 26, continues"),
+    "real/openssl_bad_signature.pcap": ("make.sh: s_server -tls1_2 with certs/server-badsig (server-rsa with the last signature byte flipped)",
+                                        "leaf whose signature does not verify with the intermediate's key"),
     "real/openssl_malformed_hello.pcap": ("make.sh: Python sends a ClientHello record whose body is cut short to s_server",
                                           "server fatal decode_error (frame 6)"),
     "real/openssl_client_cert_rejected.pcap": ("make.sh: s_server -tls1_2 -Verify 1 -verify_return_error -CAfile ca; s_client -cert server-selfsigned",

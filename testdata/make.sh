@@ -99,7 +99,7 @@ export OPENSSL_CONF=$TMP/openssl.cnf
 ###########################################################################
 # PKI
 ###########################################################################
-EXTRA_LEAVES="server-rsa1024 server-sha1 server-future server-soon server-clientauth"
+EXTRA_LEAVES="server-rsa1024 server-sha1 server-future server-soon server-clientauth server-badsig"
 
 write_ext_cnf() {        # write_ext_cnf FILE: the X.509v3 extension sections used for the PKI
     cat >"$1" <<'EOF'
@@ -253,6 +253,14 @@ gen_extra_certs() {
     extra_leaf server-soon soon 0x2007 v3_leaf "" 10
     # extendedKeyUsage clientAuth only
     extra_leaf server-clientauth clientauth 0x2008 v3_leaf_client
+    # server-rsa with the last byte of its signature flipped: served as is, it fails to verify
+    if [[ ! -s $CERTS/server-badsig.pem || ! -s $CERTS/server-badsig.key ]]; then
+        log "generating certs/server-badsig (server-rsa with a corrupted signature)"
+        openssl x509 -in "$CERTS/server-rsa.pem" -outform DER -out "$d/badsig.der"
+        python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-1] ^= 0x01; open(sys.argv[1], "wb").write(b)' "$d/badsig.der"
+        openssl x509 -inform DER -in "$d/badsig.der" -out "$CERTS/server-badsig.pem"
+        cp "$CERTS/server-rsa.key" "$CERTS/server-badsig.key"
+    fi
     local c
     for c in $EXTRA_LEAVES; do
         openssl x509 -in "$CERTS/$c.pem" -outform DER -out "$CERTS/$c.der"   # same PEM -> same DER
@@ -502,6 +510,7 @@ leaf_pair() {            # leaf_pair PORT LEAF
 sc_openssl_not_yet_valid() { leaf_pair 4500 server-future; }
 sc_openssl_expires_soon() { leaf_pair 4501 server-soon; }
 sc_openssl_not_server_auth() { leaf_pair 4502 server-clientauth; }
+sc_openssl_bad_signature() { leaf_pair 4504 server-badsig; }
 
 sc_openssl_malformed_hello() {
     # A ClientHello whose body is cut short: OpenSSL's server answers with a fatal decode_error
@@ -949,6 +958,7 @@ SCENARIOS=(
     openssl_dhe_1024 openssl_null_md5 openssl_anon_ecdh openssl_no_sni openssl_downgrade_sentinel
     openssl_no_shared_sigalg gnutls_insecure_renegotiation openssl_client_cert_rejected
     openssl_not_yet_valid openssl_expires_soon openssl_not_server_auth openssl_malformed_hello
+    openssl_bad_signature
 )
 
 for sc in "${SCENARIOS[@]}"; do

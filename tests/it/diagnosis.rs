@@ -355,7 +355,8 @@ fn weak_crypto_findings_from_real_stacks() {
 
 #[test]
 fn certificate_findings_from_real_stacks() {
-    let cases: [(&str, &[&str]); 9] = [
+    let cases: [(&str, &[&str]); 10] = [
+        ("real/openssl_bad_signature.pcap", &["cert.bad_signature"]),
         ("real/openssl_not_yet_valid.pcap", &["cert.not_yet_valid"]),
         ("real/openssl_expires_soon.pcap", &["cert.expires_soon"]),
         (
