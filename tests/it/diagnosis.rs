@@ -398,3 +398,26 @@ fn certificate_findings_from_real_stacks() {
         f["diagnosis"]["detail"]
     );
 }
+
+#[test]
+fn sslv3_from_the_third_party_corpus() {
+    // No stack on this machine negotiates SSL 3.0 any more; Arkime's capture of OpenSSL does.
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/captures/arkime/tests/pcap/openssl-ssl3.pcap");
+    if !p.exists() {
+        eprintln!("SKIPPED: {} not found", p.display());
+        return;
+    }
+    let out = tlsnoop(&["--format", "jsonl", p.to_str().expect("path")]);
+    let f: Value = serde_json::from_slice(&out.stdout).expect("one flow");
+    assert_eq!(f["version"], "SSL 3.0");
+    let sslv3: Vec<&Value> = f["findings"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|x| x["id"] == "version.sslv3")
+        .collect();
+    assert_eq!(sslv3.len(), 1);
+    assert_eq!(sslv3[0]["severity"], "high");
+    assert_eq!(sslv3[0]["message"], "negotiated SSL 3.0");
+}
