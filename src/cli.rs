@@ -113,6 +113,14 @@ pub struct ReadArgs {
     /// Which weaknesses count as findings, and how severe (Mozilla's server-side TLS levels).
     #[arg(long, value_enum, default_value_t = PolicyChoice::Intermediate)]
     pub policy: PolicyChoice,
+    /// PEM file of trusted roots (repeatable): a server chain that does not end at one of them
+    /// gets cert.untrusted_root.
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub ca_file: Vec<std::path::PathBuf>,
+    /// Trust the system's roots ($SSL_CERT_FILE, else the distribution's PEM bundle); chains to
+    /// them are also held to the public CAs' 398-day limit.
+    #[arg(long)]
+    pub system_roots: bool,
     /// Exit with status 3 when a flow has a finding of this severity or higher (or, with
     /// `failed`, a failed handshake).
     #[arg(long, value_enum, value_name = "WHAT")]
@@ -199,6 +207,12 @@ pub struct LiveArgs {
     /// Which weaknesses count as findings, and how severe.
     #[arg(long, value_enum, default_value_t = PolicyChoice::Intermediate)]
     pub policy: PolicyChoice,
+    /// PEM file of trusted roots (repeatable), as for `read`.
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub ca_file: Vec<std::path::PathBuf>,
+    /// Trust the system's roots, as for `read`.
+    #[arg(long)]
+    pub system_roots: bool,
 }
 
 #[cfg(feature = "live")]

@@ -30,6 +30,14 @@ pub fn run(a: LiveArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     };
+    // Read as root, before anything else: a bad file is a usage error.
+    let trust = match super::load_trust(&a.ca_file, a.system_roots) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("tlsnoop: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let opts = LiveOptions {
         interface: interface.clone(),
         filter: a.filter.clone(),
@@ -113,7 +121,7 @@ pub fn run(a: LiveArgs) -> ExitCode {
         sink,
         ctx: tlsnoop::analysis::Context {
             policy: super::policy(a.policy),
-            trust: None,
+            trust,
         },
         count: a.count,
         reported: 0,

@@ -8,7 +8,7 @@ use clap::Parser;
 use cli::{Cli, ColorChoice, Command, ExplainArgs, FailOn, Format, PolicyChoice, ReadArgs};
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
-use tlsnoop::analysis::{explain, policy::Policy};
+use tlsnoop::analysis::{certs::TrustStore, explain, policy::Policy};
 use tlsnoop::engine::EngineOptions;
 use tlsnoop::record::{Negotiation, Outcome, Severity};
 use tlsnoop::report::{json, text, Sink};
@@ -116,6 +116,33 @@ impl Sink for FailWatch<'_> {
     }
 }
 
+/// Reads `--ca-file` and `--system-roots` into a trust store (analysis itself does no I/O).
+fn load_trust(ca_files: &[std::path::PathBuf], system: bool) -> Result<Option<TrustStore>, String> {
+    let mut trust: Option<TrustStore> = None;
+    let mut add = |t: TrustStore, from: &str| {
+        for s in t.skipped() {
+            eprintln!("tlsnoop: {from}: note: {s}; skipped");
+        }
+        trust.get_or_insert_with(TrustStore::default).merge(t);
+    };
+    for p in ca_files {
+        let from = p.display().to_string();
+        let bytes = std::fs::read(p).map_err(|e| format!("{from}: cannot read: {e}"))?;
+        add(
+            TrustStore::from_pem(&bytes).map_err(|e| format!("{from}: {e}"))?,
+            &from,
+        );
+    }
+    if system {
+        let (path, bytes) = tlsnoop::analysis::certs::load_system_roots()?;
+        add(
+            TrustStore::public_from_pem(&bytes).map_err(|e| format!("{path}: {e}"))?,
+            &path,
+        );
+    }
+    Ok(trust)
+}
+
 fn read(a: ReadArgs) -> ExitCode {
     let mut opts = EngineOptions {
         server_ports: a.server_ports.clone(),
@@ -147,9 +174,16 @@ fn read(a: ReadArgs) -> ExitCode {
         Format::Json => Box::new(json::JsonSink::new(out)),
         Format::Jsonl => Box::new(json::JsonLinesSink::new(out)),
     };
+    let trust = match load_trust(&a.ca_file, a.system_roots) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("tlsnoop: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let analysis = tlsnoop::analysis::Context {
         policy: policy(a.policy),
-        trust: None,
+        trust,
     };
     let mut watch = FailWatch {
         inner: sink.as_mut(),

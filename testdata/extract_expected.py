@@ -12,8 +12,8 @@ For every file the script runs ONE tshark dissection (PDML output) without keys:
     tshark -r FILE -T pdml -o tcp.reassemble_out_of_order:TRUE -o tcp.analyze_sequence_numbers:TRUE \
            [-d tcp.port==PORT,tls ...]
 
-(PORT = destination port of each SYN in the file, so TLS on 4433, 5556, ... is
-decoded as TLS), and, when real/NAME.keylog exists, a second one with
+(PORT = destination port of each SYN and source port of each SYN-ACK in the
+file, so TLS on 4433, 5556, ... is decoded as TLS), and, when real/NAME.keylog exists, a second one with
     -o tls.keylog_file:real/NAME.keylog
 whose additional findings (TLS 1.3 EncryptedExtensions/ALPN, certificates,
 encrypted alerts) go to the "decrypted" member of a flow.  Everything outside
@@ -75,6 +75,10 @@ def load_certs():
 def tshark_pdml(path, keylog=None):
     ports = sh(["tshark", "-r", path, "-Y", "tcp.flags.syn==1 && tcp.flags.ack==0",
                 "-T", "fields", "-e", "tcp.dstport"]).decode().split()
+    # and the source port of each SYN-ACK, for captures without the client's SYN
+    # (crafted/one_sided_server_only); the same port as above whenever both are there
+    ports += sh(["tshark", "-r", path, "-Y", "tcp.flags.syn==1 && tcp.flags.ack==1",
+                 "-T", "fields", "-e", "tcp.srcport"]).decode().split()
     cmd = ["tshark", "-r", path, "-T", "pdml",
            "-o", "tcp.reassemble_out_of_order:TRUE", "-o", "tcp.analyze_sequence_numbers:TRUE"]
     for p in sorted(set(ports), key=int):
@@ -138,6 +142,18 @@ DESCRIPTIONS = {
                                                   "TLS 1.2 session-ID resumption: flow 2 ServerHello echoes the ClientHello session id"),
     "real/openssl_resumption_tls13.pcap": ("make.sh: two s_client -tls1_3 runs, -sess_out then -sess_in",
                                            "TLS 1.3 PSK resumption: flow 2 ServerHello carries pre_shared_key (psk_dhe_ke, x25519), no certificates"),
+    "real/openssl_not_yet_valid.pcap": ("make.sh: s_server -tls1_2 with certs/server-future (signed under faketime 2036-01-01); s_client does not verify",
+                                        "leaf not valid before 2036-01-01T00:00:00Z"),
+    "real/openssl_expires_soon.pcap": ("make.sh: s_server -tls1_2 with certs/server-soon (valid for 10 days); s_client does not verify",
+                                       "leaf expires 10 days after it was made"),
+    "real/openssl_not_server_auth.pcap": ("make.sh: s_server -tls1_2 with certs/server-clientauth (extendedKeyUsage clientAuth only)",
+                                          "leaf without serverAuth; OpenSSL's client reports verify error 26, continues"),
+    "real/openssl_bad_signature.pcap": ("make.sh: s_server -tls1_2 with certs/server-badsig (server-rsa with the last signature byte flipped)",
+                                        "leaf whose signature does not verify with the intermediate's key"),
+    "real/openssl_malformed_hello.pcap": ("make.sh: Python sends a ClientHello record whose body is cut short to s_server",
+                                          "server fatal decode_error (frame 6)"),
+    "real/openssl_client_cert_rejected.pcap": ("make.sh: s_server -tls1_2 -Verify 1 -verify_return_error -CAfile ca; s_client -cert server-selfsigned",
+                                                "client sends a self-signed certificate; server fatal unknown_ca (frame 9)"),
     "real/openssl_client_cert_required.pcap": ("make.sh: s_server -tls1_2 -Verify 1 -CAfile ca; s_client sends no certificate",
                                                "plaintext CertificateRequest, empty client Certificate, server fatal handshake_failure alert"),
     "real/openssl_tls13_client_cert_required.pcap": ("make.sh: s_server -tls1_3 -Verify 1; s_client sends no certificate",
@@ -199,6 +215,59 @@ DESCRIPTIONS = {
     "crafted/bigendian.pcap": ("gen.py: base flow in a big-endian classic pcap (magic bytes a1 b2 c3 d4)", "big-endian file header"),
     "crafted/truncated_snaplen.pcap": ("gen.py: base flow with snaplen 96 (caplen 96 < origlen for every data packet)",
                                        "truncated packets: only the first 42 bytes of each TCP payload; tshark decodes no handshake message"),
+    # ---- issue 4: diagnosis codes, certificate checks, crypto findings
+    "real/openssl_version_mismatch_tls13_client.pcap": ("make.sh: s_client -tls1_3 against s_server -tls1_2",
+        "client offers only TLS 1.3 (supported_versions), TLS 1.2-only server answers with a plaintext fatal protocol_version alert; no ServerHello"),
+    "real/openssl_no_shared_group.pcap": ("make.sh: s_client -tls1_3 -groups X25519 against s_server -tls1_3 -groups P-384",
+        "no common group, so no HelloRetryRequest is possible: server fatal handshake_failure right after the ClientHello"),
+    "real/openssl_unrecognized_name.pcap": ("make.sh: s_server -tls1_2 -servername server.test -servername_fatal (+ -cert2/-key2); s_client -servername other.test",
+        "server answers the ClientHello (SNI other.test) with a plaintext fatal unrecognized_name alert"),
+    "real/openssl_missing_intermediate.pcap": ("make.sh: s_server -tls1_2 with the RSA leaf only (no -cert_chain); s_client without -verify_return_error",
+        "chain = leaf only, its issuer (the intermediate) is not sent; handshake completes (client logs verify error 21)"),
+    "real/openssl_chain_wrong_order.pcap": ("make.sh: s_server -tls1_2 -cert server-rsa -cert_chain (ca.pem + intermediate.pem)",
+        "chain sent as leaf, root, intermediate (the leaf's issuer is not the next certificate); OpenSSL's client still verifies it (return code 0)"),
+    "real/openssl_self_signed.pcap": ("make.sh: s_server -tls1_2 with server-selfsigned; s_client without -verify_return_error",
+        "single self-signed leaf; handshake completes (client logs verify error 18)"),
+    "real/openssl_hostname_mismatch.pcap": ("make.sh: s_server -tls1_2 with server-rsa + intermediate; s_client -servername wrong.test -verify_hostname wrong.test",
+        "SNI wrong.test, certificate for server.test/www.server.test/127.0.0.1; handshake completes (client logs verify error 62)"),
+    "real/openssl_rsa1024_leaf.pcap": ("make.sh: s_server -tls1_2 -cipher DEFAULT:@SECLEVEL=0 with server-rsa1024 + intermediate; s_client -cipher DEFAULT:@SECLEVEL=0",
+        "1024-bit RSA leaf (SHA-256 signed by the intermediate) in the plaintext Certificate; handshake completes"),
+    "real/openssl_sha1_leaf.pcap": ("make.sh: s_server -tls1_2 -cipher DEFAULT:@SECLEVEL=0 with server-sha1 + intermediate; s_client -cipher DEFAULT:@SECLEVEL=0",
+        "RSA 2048 leaf signed with sha1WithRSAEncryption by the intermediate; handshake completes"),
+    "real/openssl_tls10.pcap": ("make.sh: s_server -tls1 ↔ s_client -tls1, both -cipher DEFAULT:@SECLEVEL=0",
+        "TLS 1.0 negotiated (ECDHE-RSA-AES256-SHA, CBC); application data split 1/n-1 (two records per write)"),
+    "real/openssl_tls11.pcap": ("make.sh: s_server -tls1_1 ↔ s_client -tls1_1, both -cipher DEFAULT:@SECLEVEL=0",
+        "TLS 1.1 negotiated (ECDHE-RSA-AES256-SHA, CBC)"),
+    "real/openssl_static_rsa.pcap": ("make.sh: s_server -tls1_2 -cipher AES128-SHA; s_client -tls1_2 (default offer)",
+        "TLS_RSA_WITH_AES_128_CBC_SHA: RSA key exchange (no ServerKeyExchange, no forward secrecy), CBC + HMAC-SHA1"),
+    "real/openssl_no_ems.pcap": ("make.sh: s_client -tls1_2 with OPENSSL_CONF 'Options = -ExtendedMasterSecret' (SSL_OP_NO_EXTENDED_MASTER_SECRET); plain s_server -tls1_2",
+        "TLS 1.2 without extended_master_secret: extension 23 absent from ClientHello and ServerHello"),
+    "real/openssl_client_offers_weak.pcap": ("make.sh: s_client -tls1_2 -cipher 'ALL:eNULL:@SECLEVEL=0' against s_server -tls1_2 (default ciphers)",
+        "client offers 90 suites incl. 6 NULL (0x0001,0x0002,0x003b,0xc006,0xc010,0xc015) and 13 anonymous DH_anon/ECDH_anon ones (no RC4/3DES/EXPORT: not in this OpenSSL); server picks ECDHE-RSA-AES256-GCM-SHA384"),
+    "real/openssl_fallback_scsv.pcap": ("make.sh: s_client -tls1_1 -fallback_scsv -cipher DEFAULT:@SECLEVEL=0 against s_server -cipher DEFAULT:@SECLEVEL=0 (TLS 1.0-1.3)",
+        "TLS 1.1 ClientHello with TLS_FALLBACK_SCSV (0x5600); server fatal inappropriate_fallback"),
+    "real/gnutls_3des.pcap": ("make.sh: gnutls-serv --priority NONE:+VERS-TLS1.2:+3DES-CBC:+SHA1:+RSA:... ↔ gnutls-cli --priority NORMAL:-VERS-ALL:+VERS-TLS1.2:+3DES-CBC (OpenSSL 3.0 here has no 3DES suites)",
+        "TLS_RSA_WITH_3DES_EDE_CBC_SHA (OpenSSL DES-CBC3-SHA): 3DES, static RSA, CBC; client also offers 3DES with ECDHE/DHE"),
+    "real/gnutls_rc4.pcap": ("make.sh: gnutls-serv --priority NONE:+VERS-TLS1.2:+ARCFOUR-128:+SHA1:+RSA:... ↔ gnutls-cli --priority NORMAL:-VERS-ALL:+VERS-TLS1.2:+ARCFOUR-128 (OpenSSL 3.0 here has no RC4 suites)",
+        "TLS_RSA_WITH_RC4_128_SHA (OpenSSL RC4-SHA): RC4, static RSA; client also offers ECDHE-RC4"),
+    "real/openssl_dhe_1024.pcap": ("make.sh: s_server -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0 -dhparam (openssl dhparam 1024); s_client -cipher DEFAULT:@SECLEVEL=0",
+        "DHE with a 1024-bit prime (ServerKeyExchange p length 128 bytes)"),
+    "real/openssl_null_md5.pcap": ("make.sh: s_server -tls1_2 -cipher NULL-MD5:@SECLEVEL=0; s_client -cipher 'ECDHE+AESGCM:NULL-MD5:@SECLEVEL=0'",
+        "TLS_RSA_WITH_NULL_MD5: no encryption (application data in clear), MD5 MAC, static RSA"),
+    "real/openssl_anon_ecdh.pcap": ("make.sh: s_server -nocert -tls1_2 -cipher AECDH-AES128-SHA:@SECLEVEL=0; s_client -cipher 'ECDHE+AESGCM:AECDH-AES128-SHA:@SECLEVEL=0'",
+        "TLS_ECDH_anon_WITH_AES_128_CBC_SHA: anonymous key exchange, the server sends no Certificate"),
+    "real/openssl_no_sni.pcap": ("make.sh: s_client -tls1_2 -noservername against s_server -tls1_2",
+        "ClientHello without server_name; otherwise a normal TLS 1.2 handshake"),
+    "real/openssl_downgrade_sentinel.pcap": ("make.sh: s_client -tls1_2 against s_server with default versions (TLS 1.3 capable)",
+        "TLS 1.2 ServerHello whose random ends with 444f574e47524401 (DOWNGRD 01, RFC 8446 4.1.3)"),
+    "real/openssl_no_shared_sigalg.pcap": ("make.sh: s_client -tls1_3 -sigalgs ECDSA+SHA256:ECDSA+SHA384:ed25519 against s_server -tls1_3 (RSA certificate only)",
+        "no signature algorithm usable with the server's RSA key: server fatal handshake_failure after the ClientHello"),
+    "real/gnutls_insecure_renegotiation.pcap": ("make.sh: gnutls-cli --priority NORMAL:-VERS-ALL:+VERS-TLS1.2:%DISABLE_SAFE_RENEGOTIATION against s_server -tls1_2",
+        "neither renegotiation_info nor TLS_EMPTY_RENEGOTIATION_INFO_SCSV in the ClientHello, no renegotiation_info in the ServerHello"),
+    "crafted/one_sided_client_only.pcap": ("gen.py (= tcpdump -r real/openssl_tls12_ecdhe_rsa.pcap -w ... 'tcp dst port 4434'): client->server packets only, bytes unchanged",
+        "one-sided capture: ClientHello, ClientKeyExchange/CCS/Finished, data, alert, FIN, but nothing from the server"),
+    "crafted/one_sided_server_only.pcap": ("gen.py (= tcpdump -r real/openssl_tls12_ecdhe_rsa.pcap -w ... 'tcp src port 4434'): server->client packets only, bytes unchanged",
+        "one-sided capture: SYN-ACK, ServerHello..ServerHelloDone, NewSessionTicket/CCS/Finished, data, alert, FIN; no ClientHello (midstream)"),
     "crafted/garbage_443.pcap": ("gen.py: TCP connection to port 443 carrying 300/200/64 seeded random bytes (first byte 0x5a)",
                                  "not TLS at all: no flow expected"),
 }

@@ -16,17 +16,19 @@
 # then be refreshed (python3 testdata/extract_expected.py) and re-checked.
 #
 # Needs: root (network namespace + packet capture), bash, iproute2 (ip, ss),
-#        tcpdump, openssl (3.x), gnutls-bin (gnutls-cli, gnutls-serv), curl,
+#        tcpdump, openssl (3.x), gnutls-bin (gnutls-cli, gnutls-serv), curl, faketime (for certs/server-future),
 #        python3 (stdlib only), coreutils timeout.
-#        Debian: apt-get install -y tcpdump gnutls-bin iproute2 curl openssl python3
+#        Debian: apt-get install -y tcpdump gnutls-bin iproute2 curl openssl python3 faketime
 #
 # What it does:
 #   * creates a private network namespace "tlsnoop-mk-$$" with only "lo" up
 #     (removed again by an EXIT trap), so nothing else is ever captured;
 #   * makes sure the throw-away PKI in testdata/certs/ exists (CA, intermediate,
 #     RSA + ECDSA P-256 leaves for server.test, an expired leaf, a self-signed
-#     leaf).  Existing certs are REUSED unless --new-certs is given, so
-#     certificate subjects / fingerprints in expected.json stay valid;
+#     leaf, a 1024-bit RSA leaf and a SHA-1-signed leaf).  Existing certs are
+#     REUSED unless --new-certs is given, so certificate subjects / fingerprints
+#     in expected.json stay valid; missing "extra" leaves (rsa1024, sha1) are
+#     generated on their own without touching the others;
 #   * for every scenario: starts "tcpdump -i lo -s 0 -U -w" inside the
 #     namespace, starts the server(s), drives the client(s), waits 0.5 s,
 #     stops tcpdump with SIGINT and writes testdata/real/<scenario>.pcap
@@ -56,7 +58,7 @@ for a in "$@"; do
     case $a in
         --new-certs) NEW_CERTS=1 ;;
         --out) OUT_NEXT=1 ;;
-        -h|--help) sed -n '2,48p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
         -*) echo "unknown option $a" >&2; exit 2 ;;
         *) ONLY+=("$a") ;;
     esac
@@ -97,17 +99,10 @@ export OPENSSL_CONF=$TMP/openssl.cnf
 ###########################################################################
 # PKI
 ###########################################################################
-gen_certs() {
-    log "generating new test PKI in $CERTS"
-    # remove only our own files: testdata/certs/unit/ belongs to the unit tests
-    mkdir -p "$CERTS"
-    local base
-    for base in ca intermediate server-rsa server-ecdsa server-expired server-selfsigned; do
-        rm -f "$CERTS/$base".{pem,key,der} "$CERTS/$base-chain.pem"
-    done
-    rm -f "$CERTS/FINGERPRINTS.txt"
-    local d=$TMP/pki; mkdir -p "$d"
-    cat >"$d/ext.cnf" <<'EOF'
+EXTRA_LEAVES="server-rsa1024 server-sha1 server-future server-soon server-clientauth server-badsig"
+
+write_ext_cnf() {        # write_ext_cnf FILE: the X.509v3 extension sections used for the PKI
+    cat >"$1" <<'EOF'
 [v3_ca]
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign
@@ -124,6 +119,13 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 subjectAltName = DNS:server.test, DNS:www.server.test, IP:127.0.0.1
+[v3_leaf_client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName = DNS:server.test, DNS:www.server.test, IP:127.0.0.1
 [v3_self]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
@@ -131,6 +133,19 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 subjectAltName = DNS:server.test, DNS:www.server.test, IP:127.0.0.1
 EOF
+}
+
+gen_certs() {
+    log "generating new test PKI in $CERTS"
+    # remove only our own files: testdata/certs/unit/ belongs to the unit tests
+    mkdir -p "$CERTS"
+    local base
+    for base in ca intermediate server-rsa server-ecdsa server-expired server-selfsigned $EXTRA_LEAVES; do
+        rm -f "$CERTS/$base".{pem,key,der} "$CERTS/$base-chain.pem"
+    done
+    rm -f "$CERTS/FINGERPRINTS.txt"
+    local d=$TMP/pki; mkdir -p "$d"
+    write_ext_cnf "$d/ext.cnf"
     local DAYS=36500   # ~100 years, so the tests never expire
 
     # Root CA (RSA 2048, self-signed)
@@ -196,6 +211,60 @@ EOF
     cat "$CERTS/server-rsa.pem" "$CERTS/intermediate.pem" >"$CERTS/server-rsa-chain.pem"
     cat "$CERTS/server-ecdsa.pem" "$CERTS/intermediate.pem" >"$CERTS/server-ecdsa-chain.pem"
     cat "$CERTS/server-expired.pem" "$CERTS/intermediate.pem" >"$CERTS/server-expired-chain.pem"
+    gen_extra_certs
+}
+
+gen_extra_certs() {
+    # Leaves added for issue 4 (cert.weak_key, cert.weak_signature).  Generated only
+    # when missing (or with --new-certs), so the other certificates stay unchanged.
+    # Both are issued by the test intermediate for server.test with the usual SAN.
+    local d=$TMP/pki-extra; mkdir -p "$d"
+    write_ext_cnf "$d/ext.cnf"
+    local DAYS=36500
+    if [[ ! -s $CERTS/server-rsa1024.pem || ! -s $CERTS/server-rsa1024.key ]]; then
+        log "generating certs/server-rsa1024 (RSA 1024, signed by the intermediate, SHA-256)"
+        openssl req -new -newkey rsa:1024 -nodes -subj "/O=tlsnoop test/OU=rsa1024/CN=server.test" \
+            -keyout "$CERTS/server-rsa1024.key" -out "$d/rsa1024.csr" 2>/dev/null
+        openssl x509 -req -sha256 -days $DAYS -in "$d/rsa1024.csr" -CA "$CERTS/intermediate.pem" \
+            -CAkey "$CERTS/intermediate.key" -set_serial 0x2004 -extfile "$d/ext.cnf" -extensions v3_leaf \
+            -out "$CERTS/server-rsa1024.pem" 2>/dev/null
+    fi
+    if [[ ! -s $CERTS/server-sha1.pem || ! -s $CERTS/server-sha1.key ]]; then
+        log "generating certs/server-sha1 (RSA 2048, signed by the intermediate with sha1WithRSAEncryption)"
+        openssl req -new -newkey rsa:2048 -nodes -subj "/O=tlsnoop test/OU=sha1/CN=server.test" \
+            -keyout "$CERTS/server-sha1.key" -out "$d/sha1.csr" 2>/dev/null
+        openssl x509 -req -sha1 -days $DAYS -in "$d/sha1.csr" -CA "$CERTS/intermediate.pem" \
+            -CAkey "$CERTS/intermediate.key" -set_serial 0x2005 -extfile "$d/ext.cnf" -extensions v3_leaf \
+            -out "$CERTS/server-sha1.pem" 2>/dev/null
+    fi
+    # extra_leaf NAME OU SERIAL EXTENSIONS [CMD-PREFIX] [DAYS]: an RSA 2048 leaf from the intermediate
+    extra_leaf() {
+        [[ -s $CERTS/$1.pem && -s $CERTS/$1.key ]] && return 0
+        log "generating certs/$1 ($2)"
+        openssl req -new -newkey rsa:2048 -nodes -subj "/O=tlsnoop test/OU=$2/CN=server.test" \
+            -keyout "$CERTS/$1.key" -out "$d/$1.csr" 2>/dev/null
+        ${5:-} openssl x509 -req -sha256 -days "${6:-$DAYS}" -in "$d/$1.csr" -CA "$CERTS/intermediate.pem" \
+            -CAkey "$CERTS/intermediate.key" -set_serial "$3" -extfile "$d/ext.cnf" -extensions "$4" \
+            -out "$CERTS/$1.pem" 2>/dev/null
+    }
+    # not valid before 2036 (signed under faketime; needs the faketime package)
+    extra_leaf server-future future 0x2006 v3_leaf "faketime 2036-01-01" 3650
+    # valid for 10 days from when it is made: expires soon at capture time
+    extra_leaf server-soon soon 0x2007 v3_leaf "" 10
+    # extendedKeyUsage clientAuth only
+    extra_leaf server-clientauth clientauth 0x2008 v3_leaf_client
+    # server-rsa with the last byte of its signature flipped: served as is, it fails to verify
+    if [[ ! -s $CERTS/server-badsig.pem || ! -s $CERTS/server-badsig.key ]]; then
+        log "generating certs/server-badsig (server-rsa with a corrupted signature)"
+        openssl x509 -in "$CERTS/server-rsa.pem" -outform DER -out "$d/badsig.der"
+        python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-1] ^= 0x01; open(sys.argv[1], "wb").write(b)' "$d/badsig.der"
+        openssl x509 -inform DER -in "$d/badsig.der" -out "$CERTS/server-badsig.pem"
+        cp "$CERTS/server-rsa.key" "$CERTS/server-badsig.key"
+    fi
+    local c
+    for c in $EXTRA_LEAVES; do
+        openssl x509 -in "$CERTS/$c.pem" -outform DER -out "$CERTS/$c.der"   # same PEM -> same DER
+    done
     write_fingerprints
 }
 
@@ -204,7 +273,7 @@ write_fingerprints() {
     local c fp subj
     {
         echo "# file  sha256(DER)  subject(RFC2253)   -- regenerated by make.sh"
-        for c in ca intermediate server-rsa server-ecdsa server-expired server-selfsigned; do
+        for c in ca intermediate server-rsa server-ecdsa server-expired server-selfsigned $EXTRA_LEAVES; do
             fp=$(openssl x509 -in "$CERTS/$c.pem" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
             subj=$(openssl x509 -in "$CERTS/$c.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')
             echo "$c.der  $fp  $subj"
@@ -220,10 +289,18 @@ have_certs() {
     [[ -s $CERTS/server-rsa-chain.pem && -s $CERTS/server-ecdsa-chain.pem && -s $CERTS/server-expired-chain.pem ]]
 }
 
+have_extra_certs() {
+    local f
+    for f in $EXTRA_LEAVES; do
+        [[ -s $CERTS/$f.pem && -s $CERTS/$f.key && -s $CERTS/$f.der ]] || return 1
+    done
+}
+
 if [[ $NEW_CERTS == 1 ]] || ! have_certs; then
     gen_certs
 else
     log "reusing certificates in $CERTS (pass --new-certs to regenerate)"
+    have_extra_certs || gen_extra_certs
 fi
 
 C=$CERTS
@@ -302,10 +379,15 @@ srv_wait() {             # give a server that exits on its own (-naccept) up to 
 
 # ossl_client PORT [s_client args...]: sends "hello\n", keeps stdin open 0.7 s
 # so the echoed line can come back, then EOF -> s_client sends close_notify.
+# SNI=name ossl_client ... sends another server_name (SNI=none: -noservername);
+# CLIENT_CONF=file runs s_client with that OpenSSL config instead of the empty one.
 ossl_client() {
     local port=$1; shift
-    { echo hello; sleep 0.7; } | nsx timeout 10 openssl s_client -connect "127.0.0.1:$port" \
-        -servername server.test "$@" >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
+    local sni=(-servername "${SNI:-server.test}")
+    [[ ${SNI:-} == none ]] && sni=(-noservername)
+    { echo hello; sleep 0.7; } | OPENSSL_CONF=${CLIENT_CONF:-$OPENSSL_CONF} nsx timeout 10 \
+        openssl s_client -connect "127.0.0.1:$port" \
+        "${sni[@]}" "$@" >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
 }
 
 want() {
@@ -407,6 +489,40 @@ sc_openssl_client_cert_required() {
     local p=4441
     srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2 -Verify 1 -CAfile "$C/ca.pem"
     ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_client_cert_rejected() {
+    # TLS 1.2: the client sends a self-signed certificate the server's CA list does not cover;
+    # the server rejects it with a plaintext alert (unknown_ca)
+    local p=4499
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2 -Verify 1 -verify_return_error -CAfile "$C/ca.pem"
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -cert "$C/server-selfsigned.pem" -key "$C/server-selfsigned.key" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+# TLS 1.2 server with one of the extra leaves; the client does not verify, so the chain is seen
+leaf_pair() {            # leaf_pair PORT LEAF
+    srv_start $1 "${S_SERVER[@]}" -accept $1 -cert "$C/$2.pem" -key "$C/$2.key" -cert_chain "$C/intermediate.pem" -tls1_2
+    ossl_client $1 -tls1_2 -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+sc_openssl_not_yet_valid() { leaf_pair 4500 server-future; }
+sc_openssl_expires_soon() { leaf_pair 4501 server-soon; }
+sc_openssl_not_server_auth() { leaf_pair 4502 server-clientauth; }
+sc_openssl_bad_signature() { leaf_pair 4504 server-badsig; }
+
+sc_openssl_malformed_hello() {
+    # A ClientHello whose body is cut short: OpenSSL's server answers with a fatal decode_error
+    local p=4503
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}"
+    nsx timeout 5 python3 -c '
+import socket, time
+s = socket.create_connection(("127.0.0.1", '$p'))
+s.sendall(bytes.fromhex("160301000901000005030300000000"))
+time.sleep(0.5)
+print(s.recv(100).hex())
+s.close()' >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
     srv_wait
 }
 
@@ -584,6 +700,247 @@ EOF
     srv_wait
 }
 
+###########################################################################
+# issue 4 scenarios: diagnosis codes, certificate checks, crypto findings
+# (ports 4449-4470, gnutls 5558-5560).  Clients that must finish the handshake
+# despite a bad chain run WITHOUT -verify_return_error (s_client then only
+# logs the verify error); -CAfile is given so the log says what a verifying
+# client would have reported.
+###########################################################################
+WEAK='DEFAULT:@SECLEVEL=0'
+
+sc_openssl_version_mismatch_tls13_client() {
+    # the other way round from openssl_version_mismatch: client TLS 1.3 only,
+    # server TLS 1.2 only -> server protocol_version
+    local p=4449
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2
+    ossl_client $p -tls1_3
+    srv_wait
+}
+
+sc_openssl_no_shared_group() {
+    # TLS 1.3, client supports (and key-shares) only X25519, server only P-384:
+    # no common group, so no HelloRetryRequest is possible -> handshake_failure
+    local p=4450
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_3 -groups P-384
+    ossl_client $p -tls1_3 -groups X25519
+    srv_wait
+}
+
+sc_openssl_unrecognized_name() {
+    # server configured for server.test only, fatal alert on any other SNI
+    local p=4451
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2 \
+        -servername server.test -servername_fatal -cert2 "$C/server-rsa.pem" -key2 "$C/server-rsa.key"
+    SNI=other.test ossl_client $p -tls1_2
+    srv_wait
+}
+
+sc_openssl_missing_intermediate() {
+    # leaf only (issued by the intermediate, which is not sent)
+    local p=4452
+    srv_start $p "${S_SERVER[@]}" -accept $p -cert "$C/server-rsa.pem" -key "$C/server-rsa.key" \
+        -no-CAfile -no-CApath -no-CAstore -tls1_2
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_chain_wrong_order() {
+    # leaf, root, intermediate (the intermediate, which issued the leaf, comes last)
+    local p=4453
+    cat "$C/ca.pem" "$C/intermediate.pem" >"$TMP/root-then-int.pem"
+    srv_start $p "${S_SERVER[@]}" -accept $p -cert "$C/server-rsa.pem" -key "$C/server-rsa.key" \
+        -cert_chain "$TMP/root-then-int.pem" -tls1_2
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_self_signed() {
+    local p=4454
+    srv_start $p "${S_SERVER[@]}" -accept $p -cert "$C/server-selfsigned.pem" -key "$C/server-selfsigned.key" \
+        -no-CAfile -no-CApath -no-CAstore -tls1_2
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_hostname_mismatch() {
+    # valid chain for server.test, but the client asks for wrong.test
+    local p=4455
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2
+    SNI=wrong.test ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -verify_hostname wrong.test \
+        -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_rsa1024_leaf() {
+    local p=4456
+    srv_start $p "${S_SERVER[@]}" -accept $p -cert "$C/server-rsa1024.pem" -key "$C/server-rsa1024.key" \
+        -cert_chain "$C/intermediate.pem" -tls1_2 -cipher "$WEAK"
+    ossl_client $p -tls1_2 -cipher "$WEAK" -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_sha1_leaf() {
+    local p=4457
+    srv_start $p "${S_SERVER[@]}" -accept $p -cert "$C/server-sha1.pem" -key "$C/server-sha1.key" \
+        -cert_chain "$C/intermediate.pem" -tls1_2 -cipher "$WEAK"
+    ossl_client $p -tls1_2 -cipher "$WEAK" -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_tls10() {
+    local p=4458
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1 -cipher "$WEAK"
+    ossl_client $p -tls1 -cipher "$WEAK" -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_tls11() {
+    local p=4459
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_1 -cipher "$WEAK"
+    ossl_client $p -tls1_1 -cipher "$WEAK" -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_static_rsa() {
+    # the client offers its defaults; the server only has AES128-SHA (RSA key exchange, CBC)
+    local p=4460
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2 -cipher AES128-SHA
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_no_ems() {
+    # TLS 1.2 without extended_master_secret: s_client has no switch for it, the
+    # SSL_CONF option "Options = -ExtendedMasterSecret" (SSL_OP_NO_EXTENDED_MASTER_SECRET,
+    # OpenSSL >= 3.0) in a client-only config file does it
+    local p=4461
+    cat >"$TMP/noems.cnf" <<'CNF'
+openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = noems
+[noems]
+Options = -ExtendedMasterSecret
+CNF
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2
+    CLIENT_CONF=$TMP/noems.cnf ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_client_offers_weak() {
+    # client offers everything OpenSSL 3.0 still has incl. NULL and anonymous suites
+    # (RC4/3DES/EXPORT are not compiled in); server picks a strong ECDHE+AEAD suite
+    local p=4462
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2
+    ossl_client $p -tls1_2 -cipher 'ALL:eNULL:@SECLEVEL=0' -CAfile "$C/ca.pem" \
+        -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_fallback_scsv() {
+    # client retries "after a failure" with TLS 1.1 + TLS_FALLBACK_SCSV; the server
+    # (TLS 1.0..1.3) notices the downgrade -> inappropriate_fallback
+    local p=4463
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -cipher "$WEAK"
+    ossl_client $p -tls1_1 -fallback_scsv -cipher "$WEAK"
+    srv_wait
+}
+
+gnutls_pair2() {         # gnutls_pair2 PORT SERVER-PRIORITY CLIENT-PRIORITY (RSA leaf + intermediate)
+    local p=$1 sprio=$2 cprio=$3
+    srv_start $p gnutls-serv --port $p --echo --x509certfile "$C/server-rsa-chain.pem" \
+        --x509keyfile "$C/server-rsa.key" --priority "$sprio"
+    { echo hello; sleep 0.7; } | SSLKEYLOGFILE=$REAL/$CAP_NAME.keylog nsx timeout 10 \
+        gnutls-cli --port $p --sni-hostname server.test --priority "$cprio" --insecure 127.0.0.1 \
+        >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
+    sleep 0.2
+    srv_wait 0
+}
+
+sc_gnutls_3des() {
+    # OpenSSL 3.0 (Debian build) has no 3DES suites at all, so GnuTLS:
+    # server allows only TLS_RSA_WITH_3DES_EDE_CBC_SHA (OpenSSL: DES-CBC3-SHA)
+    gnutls_pair2 5558 'NONE:+VERS-TLS1.2:+3DES-CBC:+SHA1:+RSA:+COMP-NULL:+SIGN-ALL:+CURVE-ALL' \
+        'NORMAL:-VERS-ALL:+VERS-TLS1.2:+3DES-CBC'
+}
+
+sc_gnutls_rc4() {
+    # RC4 is not in OpenSSL 3.0 (not even the legacy provider has the TLS suites), so
+    # GnuTLS: server allows only TLS_RSA_WITH_RC4_128_SHA (OpenSSL: RC4-SHA)
+    gnutls_pair2 5559 'NONE:+VERS-TLS1.2:+ARCFOUR-128:+SHA1:+RSA:+COMP-NULL:+SIGN-ALL:+CURVE-ALL' \
+        'NORMAL:-VERS-ALL:+VERS-TLS1.2:+ARCFOUR-128'
+}
+
+# ---- extra issue-4 scenarios (findings the list above does not produce) ----
+
+sc_openssl_dhe_1024() {
+    # handshake.weak_dh_group: DHE with a 1024-bit group in the ServerKeyExchange
+    local p=4464
+    openssl dhparam -out "$TMP/dh1024.pem" 1024 2>/dev/null
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2 \
+        -cipher 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' -dhparam "$TMP/dh1024.pem"
+    ossl_client $p -tls1_2 -cipher "$WEAK" -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_null_md5() {
+    # cipher.null + cipher.md5_mac: TLS_RSA_WITH_NULL_MD5, application data in clear
+    local p=4465
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2 -cipher 'NULL-MD5:@SECLEVEL=0'
+    ossl_client $p -tls1_2 -cipher 'ECDHE+AESGCM:NULL-MD5:@SECLEVEL=0' -CAfile "$C/ca.pem" \
+        -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_anon_ecdh() {
+    # cipher.anon: TLS_ECDH_anon_WITH_AES_128_CBC_SHA, the server sends no Certificate
+    local p=4466
+    srv_start $p "${S_SERVER[@]}" -accept $p -nocert -tls1_2 -cipher 'AECDH-AES128-SHA:@SECLEVEL=0'
+    ossl_client $p -tls1_2 -cipher 'ECDHE+AESGCM:AECDH-AES128-SHA:@SECLEVEL=0' -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_no_sni() {
+    # handshake.no_sni: s_client -noservername, otherwise like openssl_tls12_ecdhe_rsa
+    local p=4467
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2
+    SNI=none ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_downgrade_sentinel() {
+    # offer.downgrade_sentinel: TLS 1.3-capable server, client offers at most TLS 1.2
+    # -> ServerHello.random ends with 44 4f 57 4e 47 52 44 01 ("DOWNGRD\1", RFC 8446 4.1.3)
+    local p=4468
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}"
+    ossl_client $p -tls1_2 -CAfile "$C/ca.pem" -keylogfile "$REAL/$CAP_NAME.keylog"
+    srv_wait
+}
+
+sc_openssl_no_shared_sigalg() {
+    # no_shared_signature_algorithm: TLS 1.3, client accepts only ECDSA/EdDSA
+    # signatures, the server has only an RSA certificate -> handshake_failure
+    local p=4469
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_3
+    ossl_client $p -tls1_3 -sigalgs 'ECDSA+SHA256:ECDSA+SHA384:ed25519'
+    srv_wait
+}
+
+sc_gnutls_insecure_renegotiation() {
+    # handshake.insecure_renegotiation: GnuTLS client with %DISABLE_SAFE_RENEGOTIATION
+    # sends neither renegotiation_info nor TLS_EMPTY_RENEGOTIATION_INFO_SCSV, so the
+    # OpenSSL server's ServerHello has no renegotiation_info either (TLS 1.2)
+    local p=4470
+    srv_start $p "${S_SERVER[@]}" -accept $p "${RSA[@]}" -tls1_2
+    { echo hello; sleep 0.7; } | SSLKEYLOGFILE=$REAL/$CAP_NAME.keylog nsx timeout 10 \
+        gnutls-cli --port $p --sni-hostname server.test --insecure \
+        --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2:%DISABLE_SAFE_RENEGOTIATION' 127.0.0.1 \
+        >>"$TMP/$CAP_NAME.client.log" 2>&1 || true
+    srv_wait
+}
+
 SCENARIOS=(
     openssl_tls13 openssl_tls12_ecdhe_rsa openssl_tls12_ecdsa openssl_tls13_hrr
     openssl_version_mismatch openssl_no_shared_cipher
@@ -593,6 +950,15 @@ SCENARIOS=(
     openssl_tls13_fragmented openssl_tls12_fragmented
     curl_tls13 gnutls_tls12 gnutls_tls13 python_tls13
     reset_mid_handshake no_server_response openssl_sslv2_compat_hello
+    openssl_version_mismatch_tls13_client openssl_no_shared_group openssl_unrecognized_name
+    openssl_missing_intermediate openssl_chain_wrong_order openssl_self_signed
+    openssl_hostname_mismatch openssl_rsa1024_leaf openssl_sha1_leaf
+    openssl_tls10 openssl_tls11 openssl_static_rsa openssl_no_ems openssl_client_offers_weak
+    openssl_fallback_scsv gnutls_3des gnutls_rc4
+    openssl_dhe_1024 openssl_null_md5 openssl_anon_ecdh openssl_no_sni openssl_downgrade_sentinel
+    openssl_no_shared_sigalg gnutls_insecure_renegotiation openssl_client_cert_rejected
+    openssl_not_yet_valid openssl_expires_soon openssl_not_server_auth openssl_malformed_hello
+    openssl_bad_signature
 )
 
 for sc in "${SCENARIOS[@]}"; do

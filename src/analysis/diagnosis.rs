@@ -2,6 +2,7 @@
 //!
 //! One code per failed or incomplete flow (a healthy established flow gets none):
 //! `protocol_version_mismatch`, `no_shared_cipher`, `no_shared_group`,
+//! `no_shared_signature_algorithm`, `client_certificate_rejected`,
 //! `inappropriate_fallback`, `certificate_rejected_by_client`, `client_certificate_required`,
 //! `unrecognized_name`, `server_alert`, `client_alert`, `encrypted_failure`,
 //! `connection_reset`, `no_server_response`, `capture_incomplete`. `summary` is one sentence,
@@ -44,7 +45,7 @@ fn d(
 /// The versions the client offered, highest first, as a phrase ("TLS 1.3, TLS 1.2").
 fn offered_versions(n: &Negotiation) -> String {
     let Some(ch) = &n.client_hello else {
-        return "unknown".into();
+        return "nothing readable (its ClientHello could not be decoded)".into();
     };
     if ch.versions.is_empty() {
         let max = Version(ch.legacy_version).name();
@@ -141,13 +142,6 @@ pub fn diagnose(n: &Negotiation) -> Option<Diagnosis> {
             [ch, sh].concat(),
         );
     }
-    // The first alert that ended the handshake: a fatal one, or any encrypted one.
-    let first = n.alerts.iter().enumerate().find(|(_, a)| {
-        a.is_fatal() || a.encrypted || a.description.as_deref() == Some("unrecognized_name")
-    });
-    if let Some((i, a)) = first {
-        return alert_diagnosis(n, i, a, &ch, &sh);
-    }
     if n.traffic.server_packets == 0 || n.traffic.client_packets == 0 {
         let missing = if n.traffic.server_packets == 0 {
             "server"
@@ -164,6 +158,13 @@ pub fn diagnose(n: &Negotiation) -> Option<Diagnosis> {
             "Capture where both directions pass (on the client or the server host itself, e.g. `tcpdump -i any -w FILE host SERVER and port PORT`), then read that capture.".into(),
             [ch, sh].concat(),
         );
+    }
+    // The first alert that ended the handshake: a fatal one, or any encrypted one.
+    let first = n.alerts.iter().enumerate().find(|(_, a)| {
+        a.is_fatal() || a.encrypted || a.description.as_deref() == Some("unrecognized_name")
+    });
+    if let Some((i, a)) = first {
+        return alert_diagnosis(n, i, a, &ch, &sh);
     }
     let silent_server = n.server_hello.is_none() && n.traffic.server_bytes == 0;
     if silent_server && n.close.is_none_or(|c| c.from == Sender::Client) {
@@ -311,6 +312,20 @@ fn alert_diagnosis(
                 return d("server_alert", format!("The server sent fatal {desc} {after}."), String::new(), String::new(), frames);
             };
             let tls13_only = c.versions.iter().filter(|v| !names::is_grease(**v)).all(|v| *v == 0x0304) && !c.versions.is_empty();
+            let offers_rsa = c.signature_algorithms.iter().any(|s| matches!(s >> 8, 0x04..=0x06) && s & 0xff == 0x01 || matches!(s, 0x0804..=0x0806 | 0x0809..=0x080b));
+            if tls13_only && c.cipher_suites.contains(&0x1301) && !c.signature_algorithms.is_empty() && !offers_rsa {
+                let algs: Vec<&str> = c.signature_algorithms.iter().map(|s| names::signature_scheme(*s).unwrap_or("unknown")).collect();
+                return d(
+                    "no_shared_signature_algorithm",
+                    "The server has no certificate it can sign with using the client's signature algorithms.".into(),
+                    format!(
+                        "The client offered only TLS 1.3 with TLS_AES_128_GCM_SHA256 (mandatory for servers), so the suites are not the problem; its signature algorithms are {} — none of them RSA, and most servers have an RSA certificate.",
+                        algs.join(", ")
+                    ),
+                    "Give the server a certificate of a kind the client accepts (an ECDSA P-256 certificate besides the RSA one), or allow RSA-PSS/PKCS#1 on the client. Test with `openssl s_client -connect HOST:PORT -sigalgs ecdsa_secp256r1_sha256`.".into(),
+                    frames,
+                );
+            }
             if tls13_only && c.cipher_suites.contains(&0x1301) {
                 let groups: Vec<&str> = c.groups.iter().filter(|g| !names::is_grease(**g)).map(|g| names::group(*g).unwrap_or("unknown")).collect();
                 return d(
@@ -354,9 +369,26 @@ fn alert_diagnosis(
         "handshake_failure" | "bad_certificate" if a.from == Sender::Server && n.certificate_request && n.client_certificates.is_empty() => {
             client_cert(n, a, &after, frames)
         }
+        d_ if a.from == Sender::Server && CERT_REJECTIONS.contains(&d_) && !n.client_certificates.is_empty() => {
+            let leaf = n.client_certificates.first().and_then(|c| c.subject.clone()).unwrap_or_default();
+            let issuer = n.client_certificates.first().and_then(|c| c.issuer.clone()).unwrap_or_default();
+            d(
+                "client_certificate_rejected",
+                format!("The server rejected the client's certificate ({d_})."),
+                format!(
+                    "The server asked for a client certificate; the client sent {} certificate(s), leaf {leaf} issued by {issuer}; the server answered with fatal {d_} in frame {} {after}.",
+                    n.client_certificates.len(),
+                    a.frame
+                ),
+                "Give the client a certificate issued by a CA in the server's client-CA list (nginx `ssl_client_certificate`, Apache `SSLCACertificateFile`), unexpired and with clientAuth in its extended key usage. `openssl s_client -cert C -key K -state` reproduces it.".into(),
+                [frames, n.client_certificates.first().map(|c| c.frame).into_iter().collect()].concat(),
+            )
+        }
         d_ if a.from == Sender::Client && CERT_REJECTIONS.contains(&d_) && (!n.certificates.is_empty() || n.version.is_some_and(|v| v.0 == 0x0304)) => {
             let problems = cert_problems(n);
-            let found = if problems.is_empty() {
+            let found = if n.certificates.is_empty() {
+                "the chain is encrypted (TLS 1.3), so tlsnoop cannot check it; the alert's reason is the client's own".to_string()
+            } else if problems.is_empty() {
                 "tlsnoop's own checks found nothing wrong with the chain as sent: the client's trust store probably lacks the issuing CA, or it checks revocation".to_string()
             } else {
                 format!("tlsnoop's checks found: {}", problems.join("; "))

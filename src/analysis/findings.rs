@@ -156,16 +156,31 @@ pub fn check(n: &Negotiation, policy: &Policy) -> Vec<Finding> {
                 .client_hello
                 .as_ref()
                 .is_some_and(|c| c.max_version() >= 0x0304);
-            if (tail == SENTINEL_TLS12 || tail == SENTINEL_TLS11) && offered13 {
-                out.add(
-                    "offer.downgrade_sentinel",
-                    format!(
-                        "the ServerHello.random ends with the RFC 8446 downgrade sentinel ({}) although the client offered TLS 1.3: a TLS 1.3 server was made to negotiate {}",
-                        if tail == SENTINEL_TLS12 { "DOWNGRD 01" } else { "DOWNGRD 00" },
-                        n.version.map_or("a lower version".to_string(), |v| v.name())
-                    ),
-                    sh_frame.clone(),
-                );
+            if tail == SENTINEL_TLS12 || tail == SENTINEL_TLS11 {
+                let which = if tail == SENTINEL_TLS12 {
+                    "DOWNGRD 01"
+                } else {
+                    "DOWNGRD 00"
+                };
+                let got = n
+                    .version
+                    .map_or("a lower version".to_string(), |v| v.name());
+                if offered13 {
+                    out.add(
+                        "offer.downgrade_sentinel",
+                        format!("the ServerHello.random ends with the RFC 8446 downgrade sentinel ({which}) although the client offered TLS 1.3: a TLS 1.3 server was made to negotiate {got}"),
+                        sh_frame.clone(),
+                    );
+                } else {
+                    // The expected answer of a TLS 1.3 server to an older client: worth knowing only.
+                    out.list.push(Finding {
+                        id: "offer.downgrade_sentinel",
+                        severity: crate::record::Severity::Info,
+                        message: format!("the ServerHello.random ends with the RFC 8446 downgrade sentinel ({which}): the server supports TLS 1.3 but the client offered at most {}", n.client_hello.as_ref().map_or("?".to_string(), |c| Version(c.max_version()).name())),
+                        evidence: sh_frame.clone(),
+                        certificate: None,
+                    });
+                }
             }
         }
     }
@@ -325,10 +340,22 @@ mod tests {
         if let Some(sh) = n.server_hello.as_mut() {
             sh.random[24..].copy_from_slice(b"DOWNGRD\x01");
         }
-        assert!(!ids(&n, Policy::Intermediate).contains(&"offer.downgrade_sentinel"));
+        let f = check(&n, &Policy::Intermediate);
+        assert_eq!(
+            f.iter()
+                .find(|f| f.id == "offer.downgrade_sentinel")
+                .map(|f| f.severity),
+            Some(crate::record::Severity::Info)
+        );
         if let Some(ch) = n.client_hello.as_mut() {
             ch.versions = vec![0x0304, 0x0303];
         }
-        assert!(ids(&n, Policy::Intermediate).contains(&"offer.downgrade_sentinel"));
+        let f = check(&n, &Policy::Intermediate);
+        assert_eq!(
+            f.iter()
+                .find(|f| f.id == "offer.downgrade_sentinel")
+                .map(|f| f.severity),
+            Some(crate::record::Severity::High)
+        );
     }
 }

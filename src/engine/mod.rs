@@ -776,6 +776,11 @@ fn complete_record(
         server_bytes: conn.bytes[1 - c],
     };
     tls.finish(&mut rec);
+    // A one-sided capture cannot show a failure: what the other side did is unknown.
+    let one_sided = rec.traffic.client_packets == 0 || rec.traffic.server_packets == 0;
+    if one_sided && rec.outcome == crate::record::Outcome::Failed {
+        rec.outcome = crate::record::Outcome::Incomplete;
+    }
     stats.tls_flows += 1;
     match rec.outcome {
         crate::record::Outcome::Established => stats.established += 1,

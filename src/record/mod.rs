@@ -239,6 +239,10 @@ pub struct CertInfo {
     pub signature: Option<String>,
     /// Extended key usages ("serverAuth", "clientAuth", or the OID); null without the extension.
     pub eku: Option<Vec<String>>,
+    /// The subject's commonName values in order, as text (a name hostname checks fall back to
+    /// when there is no DNS subjectAltName). Not written to JSON: `subject` shows them.
+    #[serde(skip)]
+    pub subject_cn: Vec<String>,
     /// The DER as sent (not written to JSON: `sha256` identifies it), kept so that analysis
     /// can check the chain against trust roots.
     #[serde(skip)]

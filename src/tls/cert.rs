@@ -109,6 +109,7 @@ pub fn certificate_info(der: &[u8], frame: u64) -> CertInfo {
         issuer_index: None,
         signature: None,
         eku: None,
+        subject_cn: Vec::new(),
         der: der.to_vec(),
     };
     match X509Certificate::from_der(der) {
@@ -121,6 +122,11 @@ pub fn certificate_info(der: &[u8], frame: u64) -> CertInfo {
 /// Copies the facts of a parsed certificate into `info`.
 fn fill(info: &mut CertInfo, cert: &X509Certificate<'_>) {
     info.subject = Some(compat::name_to_string(cert.subject()));
+    info.subject_cn = cert
+        .subject()
+        .iter_common_name()
+        .map(|a| attribute_text(a.attr_value()))
+        .collect();
     info.issuer = Some(compat::name_to_string(cert.issuer()));
     info.serial = Some(hex_colon_upper(cert.raw_serial()));
     let validity = cert.validity();
@@ -170,6 +176,63 @@ fn fill(info: &mut CertInfo, cert: &X509Certificate<'_>) {
     }
     info.key = Some(key_info(cert.public_key()));
     info.signature_algorithm = Some(signature_name(&cert.signature_algorithm.algorithm));
+}
+
+/// The text of a name attribute's value: string types as text (bytes that are not UTF-8
+/// escaped as `\\XX`), a BMPString decoded from UTF-16, anything else as uppercase hex.
+fn attribute_text(value: &x509_parser::asn1_rs::Any<'_>) -> String {
+    let hex = |b: &[u8]| {
+        b.iter().fold(String::new(), |mut s, byte| {
+            let _ = write!(s, "{byte:02X}");
+            s
+        })
+    };
+    match value.tag() {
+        Tag::BmpString => {
+            let units = value.data.chunks_exact(2).map(|c| {
+                u16::from_be_bytes([
+                    c.first().copied().unwrap_or(0),
+                    c.get(1).copied().unwrap_or(0),
+                ])
+            });
+            match char::decode_utf16(units).collect::<Result<String, _>>() {
+                Ok(s) if value.data.len() % 2 == 0 => s,
+                _ => hex(value.data),
+            }
+        }
+        Tag::NumericString
+        | Tag::VisibleString
+        | Tag::PrintableString
+        | Tag::GeneralString
+        | Tag::GraphicString
+        | Tag::T61String
+        | Tag::VideotexString
+        | Tag::Utf8String
+        | Tag::Ia5String => compat::text_lossless(value.data),
+        _ => hex(value.data),
+    }
+}
+
+/// The raw DER of a certificate's subject and issuer names and of its subjectPublicKeyInfo:
+/// what a trust root is matched by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawIdentity {
+    /// The subject Name, as encoded.
+    pub subject: Vec<u8>,
+    /// The issuer Name, as encoded.
+    pub issuer: Vec<u8>,
+    /// The SubjectPublicKeyInfo, as encoded.
+    pub spki: Vec<u8>,
+}
+
+/// The raw names and key of a DER certificate; `None` when it does not parse.
+pub fn raw_identity(der: &[u8]) -> Option<RawIdentity> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    Some(RawIdentity {
+        subject: cert.subject().as_raw().to_vec(),
+        issuer: cert.issuer().as_raw().to_vec(),
+        spki: cert.public_key().raw.to_vec(),
+    })
 }
 
 /// The type and size of a public key.
@@ -485,6 +548,7 @@ mod tests {
             issuer_index: None,
             signature: None,
             eku: None,
+            subject_cn: vec!["server.test".into()],
             der: der("rsa2048.der"),
         };
         assert_eq!(info("rsa2048.der"), want);
@@ -646,6 +710,59 @@ mod tests {
         assert_eq!(i.san_dns, ["bad\\FFname.test", "good.test"]);
         assert_eq!(i.san_ip, ["0a00000118"]);
         assert_eq!(i.parse_error, None);
+        assert_eq!(i.subject_cn, ["odd-\\E9\\FF.test"]);
+    }
+
+    #[test]
+    fn common_names() {
+        // openssl -subject: CN=*.example.test; CN=tlsnoop Check Intermediate (after O=).
+        assert_eq!(info("chk-wildcard.der").subject_cn, ["*.example.test"]);
+        assert_eq!(
+            info("chk-int.der").subject_cn,
+            ["tlsnoop Check Intermediate"]
+        );
+        assert_eq!(info("sans.der").subject_cn, ["sans.test"]);
+        assert!(info("garbage.der").subject_cn.is_empty());
+    }
+
+    #[test]
+    fn attribute_values_as_text() {
+        use x509_parser::asn1_rs::Any;
+        let any = |tag: Tag, data: &'static [u8]| Any::from_tag_and_data(tag, data);
+        assert_eq!(
+            attribute_text(&any(Tag::Utf8String, "é.test".as_bytes())),
+            "é.test"
+        );
+        assert_eq!(
+            attribute_text(&any(Tag::PrintableString, b"a.test")),
+            "a.test"
+        );
+        assert_eq!(
+            attribute_text(&any(Tag::BmpString, &[0, b'a', 0, 0xe9])),
+            "aé"
+        );
+        assert_eq!(
+            attribute_text(&any(Tag::BmpString, &[0, b'a', 0])),
+            "006100"
+        );
+        assert_eq!(attribute_text(&any(Tag::BmpString, &[0xd8, 0x00])), "D800");
+        assert_eq!(attribute_text(&any(Tag::OctetString, &[1, 0xab])), "01AB");
+    }
+
+    #[test]
+    fn raw_identity_is_the_encoded_names_and_key() {
+        let leaf = raw_identity(&der("chk-leaf.der")).expect("leaf");
+        let int = raw_identity(&der("chk-int.der")).expect("int");
+        let root = raw_identity(&der("chk-root.der")).expect("root");
+        let impostor = raw_identity(&der("chk-root-impostor.der")).expect("impostor");
+        assert_eq!(leaf.issuer, int.subject);
+        assert_eq!(int.issuer, root.subject);
+        assert_eq!(root.issuer, root.subject);
+        assert_eq!(impostor.subject, root.subject);
+        assert_ne!(impostor.spki, root.spki);
+        // DER: a Name and a SubjectPublicKeyInfo are SEQUENCEs.
+        assert_eq!((root.subject[0], root.spki[0]), (0x30, 0x30));
+        assert_eq!(raw_identity(&der("garbage.der")), None);
     }
 
     #[test]
@@ -708,6 +825,7 @@ mod tests {
             issuer_index: None,
             signature: None,
             eku: None,
+            subject_cn: vec![],
             der: i.der.clone(),
         };
         assert_eq!(i, want);

@@ -216,11 +216,12 @@ impl TlsFlow {
             };
             d.cur_type = Some(ty);
             d.body_len = len;
+            let null_cipher = d.encrypted && is_null_cipher(rec);
             d.body_left = len;
             d.body.clear();
             // A 2-byte alert record is plaintext even after encryption started (TLS 1.3 clients
             // may alert before they have keys; an encrypted alert is never 2 bytes long).
-            d.buffering = (ty == ALERT && len == 2)
+            d.buffering = (ty == ALERT && (len == 2 || (null_cipher && len <= 2 + 64)))
                 || (!d.encrypted && matches!(ty, CCS | ALERT | HANDSHAKE) && !self.decided);
             if d.body_left == 0 {
                 self.end_record(from, frame, rec);
@@ -257,6 +258,10 @@ impl TlsFlow {
             self.sslv2_record(from, &hdr, frame, rec);
         } else if ty == ALERT && buffered && body.len() == 2 {
             self.plain_alerts(from, &body, frame, rec);
+        } else if ty == ALERT && buffered && encrypted && is_null_cipher(rec) {
+            // A NULL-cipher suite "encrypts" nothing: the alert is in the clear, followed by
+            // its MAC.
+            self.plain_alerts(from, body.get(..2).unwrap_or_default(), frame, rec);
         } else if encrypted || !buffered {
             self.opaque_record(from, ty, len, frame, rec);
         } else {
@@ -585,21 +590,21 @@ impl TlsFlow {
             (_, m) => {
                 self.history(rec, from, letter(ty));
                 let known = matches!(ty, 0 | 4 | 5 | 8 | 15 | 16 | 20 | 21 | 23 | 24 | 25 | 254);
-                if m.is_none() && !known {
-                    self.note(
-                        rec,
-                        format!(
-                        "{} handshake message of type {ty} at frame {frame} could not be decoded",
-                        from.arrow()
-                    ),
-                    );
-                } else if m.is_none() && matches!(ty, 1 | 2 | 11 | 12) {
+                if m.is_none() && matches!(ty, 1 | 2 | 11 | 12) {
                     self.note(
                         rec,
                         format!(
                             "{} {} at frame {frame} could not be decoded",
                             from.arrow(),
                             crate::names::handshake_type(ty).unwrap_or("message")
+                        ),
+                    );
+                } else if m.is_none() && !known {
+                    self.note(
+                        rec,
+                        format!(
+                            "{} handshake message of type {ty} at frame {frame} could not be decoded",
+                            from.arrow()
                         ),
                     );
                 }
@@ -665,7 +670,7 @@ impl TlsFlow {
                     self.server_hello_seen = true;
                     rec.version = Some(Version(version));
                     if !cert_der.is_empty() {
-                        rec.certificates = vec![cert::certificate_info(cert_der, frame)];
+                        rec.certificates = cert_cache::chain_info(&[cert_der], frame);
                     }
                 }
                 // The rest of an SSL 2.0 connection is encrypted and not framed as TLS.
@@ -819,6 +824,13 @@ impl TlsFlow {
         rec.notes.push(text);
         Some(rec.notes.len() - 1)
     }
+}
+
+/// The negotiated suite protects records with a MAC only (`TLS_RSA_WITH_NULL_*`).
+fn is_null_cipher(rec: &Negotiation) -> bool {
+    rec.cipher_suite
+        .and_then(|c| crate::names::cipher_suite(c.0))
+        .is_some_and(|c| c.enc == "NULL" && c.id != 0)
 }
 
 /// Bits of a big-endian unsigned integer, leading zeros not counted.

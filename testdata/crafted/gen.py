@@ -8,7 +8,9 @@ testdata/make.sh (mostly real/openssl_tls12_ecdhe_rsa.pcap), replayed over a fre
 synthesised TCP connection with fixed addresses, ports, ISNs, IP ids and timestamps,
 then cut, reordered, re-framed or re-encapsulated.  Output is deterministic: running
 the script twice gives byte-identical files (as long as the real/ captures are the
-same).  Only exception to "not invented": sslv2_hello's ClientHello was hand-built,
+same).  one_sided_client_only / one_sided_server_only are not replayed at all: they
+are real/openssl_tls12_ecdhe_rsa.pcap filtered to one direction, byte for byte.
+Only exception to "not invented": sslv2_hello's ClientHello was hand-built,
 but it is the exact byte string make.sh sent to a real OpenSSL server, and the
 server's reply is real.
 
@@ -379,6 +381,30 @@ def base_flow(ev, v6=False):
     return f
 
 
+def one_sided(src, dst, server_port, keep):
+    """Copy a real classic pcap (Ethernet/IPv4/TCP), keeping only one direction of
+    the TCP connection, byte for byte (file header and records unchanged).
+    keep="client": packets TO server_port; keep="server": packets FROM it.
+    Same bytes as:  tcpdump -r SRC -w DST 'tcp dst port P'  (resp. 'tcp src port P')."""
+    with open(src, "rb") as f:
+        data = f.read()
+    assert data[:4] == b"\xd4\xc3\xb2\xa1", "little-endian microsecond pcap expected"
+    out, off = [data[:24]], 24
+    while off + 16 <= len(data):
+        caplen = struct.unpack("<I", data[off + 8:off + 12])[0]
+        rec = data[off:off + 16 + caplen]
+        fr = rec[16:]
+        off += 16 + caplen
+        if struct.unpack(">H", fr[12:14])[0] != 0x0800 or fr[14 + 9] != 6:
+            continue
+        ihl = (fr[14] & 15) * 4
+        sport, dport = struct.unpack(">HH", fr[14 + ihl:14 + ihl + 4])
+        if (keep == "client" and dport == server_port) or (keep == "server" and sport == server_port):
+            out.append(rec)
+    with open(os.path.join(OUT, dst), "wb") as f:
+        f.write(b"".join(out))
+
+
 def main():
     ev12 = tcp_events(os.path.join(REAL, "openssl_tls12_ecdhe_rsa.pcap"))
     ev13 = tcp_events(os.path.join(REAL, "openssl_tls13.pcap"))
@@ -512,6 +538,12 @@ def main():
     with open(os.path.join(OUT, "openssl_tls13.pcap.gz"), "wb") as dst:
         with gzip.GzipFile(filename="", mode="wb", fileobj=dst, mtime=0, compresslevel=9) as g:
             g.write(raw13)
+
+    # ---- one-sided captures: only one direction of the real TLS 1.2 flow, real
+    #      addresses/ports/timestamps (127.0.0.1:58746 -> 127.0.0.1:4434), nothing re-synthesised
+    src12 = os.path.join(REAL, "openssl_tls12_ecdhe_rsa.pcap")
+    one_sided(src12, "one_sided_client_only.pcap", 4434, "client")
+    one_sided(src12, "one_sided_server_only.pcap", 4434, "server")
 
     # ---- garbage_443: random bytes both ways on port 443
     rnd = random.Random(443)

@@ -215,3 +215,209 @@ fn readme_documents_every_code_and_finding() {
         );
     }
 }
+
+/// The finding ids of the only flow of a capture.
+fn finding_ids(rel: &str) -> Vec<String> {
+    only_flow(rel)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["id"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn more_failures_from_real_stacks() {
+    let cases = [
+        (
+            "real/openssl_version_mismatch_tls13_client.pcap",
+            "protocol_version_mismatch",
+            json!([4, 6]),
+        ),
+        (
+            "real/openssl_no_shared_group.pcap",
+            "no_shared_group",
+            json!([4, 6]),
+        ),
+        (
+            "real/openssl_no_shared_sigalg.pcap",
+            "no_shared_signature_algorithm",
+            json!([4, 6]),
+        ),
+        (
+            "real/openssl_unrecognized_name.pcap",
+            "unrecognized_name",
+            json!([4, 6]),
+        ),
+        (
+            "real/openssl_fallback_scsv.pcap",
+            "inappropriate_fallback",
+            json!([4, 6]),
+        ),
+        (
+            "crafted/one_sided_client_only.pcap",
+            "capture_incomplete",
+            json!([3]),
+        ),
+        (
+            "crafted/one_sided_server_only.pcap",
+            "capture_incomplete",
+            json!([3]),
+        ),
+    ];
+    for (file, code, frames) in cases {
+        assert_eq!(diag(file), (code.to_string(), frames), "{file}");
+    }
+    let f = only_flow("real/openssl_version_mismatch_tls13_client.pcap");
+    assert_eq!(
+        f["diagnosis"]["detail"],
+        "The client offered only TLS 1.3; the server refused every version offered; the server probably supports only TLS 1.2 or lower."
+    );
+    // A one-sided capture is not blamed on the absent side.
+    assert_eq!(
+        only_flow("crafted/one_sided_client_only.pcap")["outcome"],
+        "incomplete"
+    );
+}
+
+#[test]
+fn weak_crypto_findings_from_real_stacks() {
+    let cases: [(&str, &[&str]); 12] = [
+        ("real/openssl_tls10.pcap", &["version.tls1_0", "cipher.cbc"]),
+        ("real/openssl_tls11.pcap", &["version.tls1_1", "cipher.cbc"]),
+        (
+            "real/openssl_static_rsa.pcap",
+            &["cipher.no_forward_secrecy", "cipher.cbc"],
+        ),
+        (
+            "real/gnutls_3des.pcap",
+            &[
+                "cipher.3des",
+                "cipher.no_forward_secrecy",
+                "cipher.cbc",
+                "offer.weak_suites",
+            ],
+        ),
+        (
+            "real/gnutls_rc4.pcap",
+            &[
+                "cipher.rc4",
+                "cipher.no_forward_secrecy",
+                "offer.weak_suites",
+            ],
+        ),
+        (
+            "real/openssl_null_md5.pcap",
+            &[
+                "cipher.null",
+                "cipher.md5_mac",
+                "cipher.no_forward_secrecy",
+                "offer.weak_suites",
+            ],
+        ),
+        (
+            "real/openssl_anon_ecdh.pcap",
+            &["cipher.anon", "cipher.cbc", "offer.weak_suites"],
+        ),
+        (
+            "real/openssl_no_ems.pcap",
+            &["handshake.no_extended_master_secret"],
+        ),
+        (
+            "real/gnutls_insecure_renegotiation.pcap",
+            &["handshake.insecure_renegotiation"],
+        ),
+        ("real/openssl_dhe_1024.pcap", &["handshake.weak_dh_group"]),
+        ("real/openssl_no_sni.pcap", &["handshake.no_sni"]),
+        (
+            "real/openssl_client_offers_weak.pcap",
+            &["offer.weak_suites"],
+        ),
+    ];
+    for (file, want) in cases {
+        assert_eq!(finding_ids(file), want, "{file}");
+    }
+    let f = only_flow("real/openssl_dhe_1024.pcap");
+    assert_eq!(f["dh_bits"], 1024);
+    assert_eq!(
+        f["findings"][0]["message"],
+        "the server's DHE group is 1024 bits (ServerKeyExchange); 2048 is the minimum"
+    );
+    assert_eq!(
+        finding_ids("real/openssl_fallback_scsv.pcap"),
+        vec!["offer.fallback_scsv"]
+    );
+    // A TLS 1.3 server answering a TLS 1.2-only client sets the sentinel: info, not an attack.
+    let f = only_flow("real/openssl_downgrade_sentinel.pcap");
+    assert_eq!(f["findings"][0]["id"], "offer.downgrade_sentinel");
+    assert_eq!(f["findings"][0]["severity"], "info");
+}
+
+#[test]
+fn certificate_findings_from_real_stacks() {
+    let cases: [(&str, &[&str]); 10] = [
+        ("real/openssl_bad_signature.pcap", &["cert.bad_signature"]),
+        ("real/openssl_not_yet_valid.pcap", &["cert.not_yet_valid"]),
+        ("real/openssl_expires_soon.pcap", &["cert.expires_soon"]),
+        (
+            "real/openssl_not_server_auth.pcap",
+            &["cert.not_server_auth"],
+        ),
+        (
+            "real/openssl_missing_intermediate.pcap",
+            &["cert.missing_intermediate"],
+        ),
+        (
+            "real/openssl_chain_wrong_order.pcap",
+            &["cert.chain_order", "cert.chain_order"],
+        ),
+        ("real/openssl_self_signed.pcap", &["cert.self_signed"]),
+        (
+            "real/openssl_hostname_mismatch.pcap",
+            &["cert.hostname_mismatch"],
+        ),
+        ("real/openssl_rsa1024_leaf.pcap", &["cert.weak_key"]),
+        ("real/openssl_sha1_leaf.pcap", &["cert.weak_signature"]),
+    ];
+    for (file, want) in cases {
+        assert_eq!(finding_ids(file), want, "{file}");
+        for f in only_flow(file)["findings"].as_array().expect("list") {
+            assert!(f["certificate"].is_u64(), "{file}: certificate index");
+            assert!(
+                f["evidence"]
+                    .as_array()
+                    .is_some_and(|e| e.contains(&json!(6))),
+                "{file}: Certificate frame 6"
+            );
+        }
+    }
+    let f = only_flow("real/openssl_expired_cert_rejected.pcap");
+    assert!(
+        f["diagnosis"]["detail"].as_str().unwrap_or("").contains("tlsnoop's checks found: certificate 0 (CN=server.test) expired on 2021-01-01T00:00:00Z"),
+        "{}",
+        f["diagnosis"]["detail"]
+    );
+}
+
+#[test]
+fn sslv3_from_the_third_party_corpus() {
+    // No stack on this machine negotiates SSL 3.0 any more; Arkime's capture of OpenSSL does.
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/captures/arkime/tests/pcap/openssl-ssl3.pcap");
+    if !p.exists() {
+        eprintln!("SKIPPED: {} not found", p.display());
+        return;
+    }
+    let out = tlsnoop(&["--format", "jsonl", p.to_str().expect("path")]);
+    let f: Value = serde_json::from_slice(&out.stdout).expect("one flow");
+    assert_eq!(f["version"], "SSL 3.0");
+    let sslv3: Vec<&Value> = f["findings"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|x| x["id"] == "version.sslv3")
+        .collect();
+    assert_eq!(sslv3.len(), 1);
+    assert_eq!(sslv3[0]["severity"], "high");
+    assert_eq!(sslv3[0]["message"], "negotiated SSL 3.0");
+}

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per topic.
 
+mod certs;
 mod corpus;
 mod diagnosis;
 mod expected;

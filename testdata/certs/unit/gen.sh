@@ -32,7 +32,30 @@
 #   p521-leaf.der    P-256 leaf issued by p521.der (ecdsa-with-SHA512)
 #   rsa2047-leaf.der P-256 leaf issued by rsa2047.der (sha256WithRSAEncryption)
 #   garbage.der      bytes that are not a certificate
+#
+# The certificate checks (src/analysis/certs.rs) use a second PKI, made by `sh gen.sh checks`
+# (which leaves every file above as it is; plain `sh gen.sh` remakes both parts):
+#   chk-root.der chk-root.pem    RSA 2048 root CA "O=tlsnoop test, CN=tlsnoop Check Root", to 2056
+#   chk-int.der      RSA 2048 CA "O=tlsnoop test, CN=tlsnoop Check Intermediate" issued by chk-root
+#   chk-root-impostor.der chk-root-impostor.pem   self-signed, the same subject DN as chk-root,
+#                    another key (a trust root with the right name and the wrong key)
+#   chk-other-root.pem   an unrelated RSA 2048 root (CN=tlsnoop Other Root)
+#   chk-bundle.pem   chk-other-root and chk-root, with text and a private key block around them
+#   Leaves issued by chk-int (sha256WithRSAEncryption; valid 2026-01-01 .. 2027-01-01 unless
+#   said; EKU serverAuth unless said):
+#   chk-leaf.der     P-256, SAN DNS:leaf.example.test, DNS:www.example.test, IP:192.0.2.10
+#   chk-wildcard.der P-256, CN=*.example.test, SAN DNS:*.example.test
+#   chk-nosan.der    P-256, CN=cn-only.example.test, no subjectAltName, no EKU
+#   chk-rsa1024.der  RSA 1024 key
+#   chk-p192.der     EC key on prime192v1 (192 bits)
+#   chk-sha1.der     P-256, signed with sha1WithRSAEncryption
+#   chk-clientauth.der   P-256, EKU clientAuth only
+#   chk-long.der     P-256, valid 2021-01-01 .. 2023-04-06 (825 days)
+#   chk-long-2019.der    P-256, valid 2019-06-01 .. 2021-09-03 (825 days, issued before 2020-09-01)
 set -eu
+
+part=${1:-all}
+case $part in all | checks) ;; *) echo "usage: gen.sh [all|checks]" >&2; exit 2 ;; esac
 
 out=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -96,6 +119,29 @@ URI.1 = https://sans.test/
 basicConstraints = CA:FALSE
 # SEQUENCE { [2] "bad\xffname.test", [7] 0a 00 00 01 18, [2] "good.test" }
 subjectAltName = DER:3021820d626164ff6e616d652e7465737487050a000001188209676f6f642e74657374
+[ chkleaf ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:leaf.example.test, DNS:www.example.test, IP:192.0.2.10
+[ chkwild ]
+basicConstraints = critical, CA:FALSE
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:*.example.test
+[ chknosan ]
+basicConstraints = critical, CA:FALSE
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ chkclient ]
+basicConstraints = critical, CA:FALSE
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:leaf.example.test
 EOF
 
 key() { # name, genpkey arguments...
@@ -126,6 +172,8 @@ cert() {
 sigopt=
 S=20260101000000Z
 E=20270101000000Z
+
+if [ "$part" = all ]; then
 
 # RSA 2047: the modulus's top byte is < 0x80, so DER needs no 00 pad and x509-parser 0.18.1's
 # key_size() strips a significant byte (2040). Retry until the top bit of the 2047-bit modulus is
@@ -205,6 +253,43 @@ cert p521-leaf chain-leaf "/CN=p521-leaf.test" 0522 $S $E sha512 leaf p521
 cert rsa2047-leaf chain-leaf "/CN=rsa2047-leaf.test" 2048 $S $E sha256 leaf rsa2047
 
 printf 'this is not a certificate\n\060\202\377\377\001\002\003' >"$out/garbage.der"
+fi # part all
+
+# The PKI of the certificate checks.
+key chk-root -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+cert chk-root chk-root "/O=tlsnoop test/CN=tlsnoop Check Root" C001 $S 20560101000000Z sha256 ca
+cp chk-root.pem "$out/chk-root.pem"
+key chk-int -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+cert chk-int chk-int "/O=tlsnoop test/CN=tlsnoop Check Intermediate" C002 $S 20360101000000Z sha256 ca chk-root
+key chk-impostor -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+cert chk-root-impostor chk-impostor "/O=tlsnoop test/CN=tlsnoop Check Root" C003 $S 20560101000000Z sha256 ca
+cp chk-root-impostor.pem "$out/chk-root-impostor.pem"
+key chk-other -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+cert chk-other-root chk-other "/O=tlsnoop test/CN=tlsnoop Other Root" C004 $S 20560101000000Z sha256 ca
+rm "$out/chk-other-root.der"
+cp chk-other-root.pem "$out/chk-other-root.pem"
+{
+	echo "A bundle as distributions ship them: comments, two roots, and a block that is not one."
+	echo "# tlsnoop Other Root"
+	cat chk-other-root.pem
+	echo
+	echo "# tlsnoop Check Root"
+	cat chk-root.pem
+	cat chk-other.key
+} >"$out/chk-bundle.pem"
+
+key chk-p256 -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve
+cert chk-leaf chk-p256 "/CN=leaf.example.test" C101 $S $E sha256 chkleaf chk-int
+cert chk-wildcard chk-p256 "/CN=*.example.test" C102 $S $E sha256 chkwild chk-int
+cert chk-nosan chk-p256 "/CN=cn-only.example.test" C103 $S $E sha256 chknosan chk-int
+key chk-rsa1024 -algorithm RSA -pkeyopt rsa_keygen_bits:1024
+cert chk-rsa1024 chk-rsa1024 "/CN=leaf.example.test" C104 $S $E sha256 chkleaf chk-int
+key chk-p192 -algorithm EC -pkeyopt ec_paramgen_curve:prime192v1 -pkeyopt ec_param_enc:named_curve
+cert chk-p192 chk-p192 "/CN=leaf.example.test" C105 $S $E sha256 chkleaf chk-int
+cert chk-sha1 chk-p256 "/CN=leaf.example.test" C106 $S $E sha1 chkleaf chk-int
+cert chk-clientauth chk-p256 "/CN=leaf.example.test" C107 $S $E sha256 chkclient chk-int
+cert chk-long chk-p256 "/CN=leaf.example.test" C108 20210101000000Z 20230406000000Z sha256 chkleaf chk-int
+cert chk-long-2019 chk-p256 "/CN=leaf.example.test" C109 20190601000000Z 20210903000000Z sha256 chkleaf chk-int
 
 # The facts the tests assert (sha256 here is lowercase without colons, as CertInfo writes it).
 {
@@ -226,6 +311,10 @@ printf 'this is not a certificate\n\060\202\377\377\001\002\003' >"$out/garbage.
 		openssl x509 -inform DER -in "$f" -noout -modulus 2>/dev/null | cut -c1-24 || true
 		openssl x509 -inform DER -in "$f" -noout 2>/dev/null \
 			-ext subjectAltName,basicConstraints,subjectKeyIdentifier,authorityKeyIdentifier
+		case $b in chk-*)
+			openssl x509 -inform DER -in "$f" -noout -ext keyUsage,extendedKeyUsage 2>/dev/null || true
+			;;
+		esac
 	done
 } >"$out/facts.txt"
 echo "wrote $out"
