@@ -173,7 +173,7 @@ pub fn diagnose(n: &Negotiation) -> Option<Diagnosis> {
                 "the client gave up and closed the connection in frame {}",
                 c.frame
             ),
-            None => "the capture ended".to_string(),
+            None => "the capture ended (or, live, the answer timeout passed)".to_string(),
         };
         return d(
             "no_server_response",
