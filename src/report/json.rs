@@ -70,19 +70,27 @@ impl<W: Write> Sink for JsonSink<W> {
 /// Writes one FLOW object per line, and nothing else.
 pub struct JsonLinesSink<W: Write> {
     out: W,
+    /// Each line is serialized here first and written with one call (serde_json's many small
+    /// writes through a BufWriter cost more than the copy).
+    line: Vec<u8>,
 }
 
 impl<W: Write> JsonLinesSink<W> {
     /// A sink writing to `out`.
     pub fn new(out: W) -> Self {
-        JsonLinesSink { out }
+        JsonLinesSink {
+            out,
+            line: Vec::with_capacity(8192),
+        }
     }
 }
 
 impl<W: Write> Sink for JsonLinesSink<W> {
     fn flow(&mut self, n: &Negotiation) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, n)?;
-        self.out.write_all(b"\n")
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, n)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
     }
 
     fn finish(&mut self, _inputs: &[InputInfo], _stats: &Stats) -> io::Result<()> {
