@@ -9,19 +9,20 @@
 //! decision), in the order flows are reported, and [`Engine::tick`] lets wall-clock time drive
 //! the timeouts while no packet arrives.
 
+mod conn;
 mod order;
+
+use conn::{close, feed, Conn, FrameCtx};
 
 use crate::capture::Frame;
 use crate::config::Limits;
 use crate::decode::{Decoded, Decoder, DefragLimits, TcpSegment};
 use crate::flow::key::FlowKey;
-use crate::flow::reassembly::{Reassembler, StreamEvent};
-use crate::record::{CloseKind, Endpoint, Negotiation, Sender, Stats, Timestamp};
-use crate::tls::detect::{self, Start};
+use crate::flow::reassembly::Reassembler;
+use crate::record::{CloseKind, Negotiation, Stats, Timestamp};
 use crate::tls::TlsFlow;
 use order::Orderer;
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 
 /// Options the engine needs beyond the limits.
 #[derive(Debug, Clone)]
@@ -55,62 +56,6 @@ impl Default for EngineOptions {
             report_when_decided: false,
             decide_timeout_secs: 10,
         }
-    }
-}
-
-/// Per-direction detection state.
-#[derive(Debug, Default)]
-struct Probe {
-    detected: bool,
-    bytes: u64,
-}
-
-struct Conn {
-    seq: u64,
-    input: usize,
-    first_frame: u64,
-    first_ts: Timestamp,
-    last_ts: Timestamp,
-    /// Side 0 is the sender of the first packet seen, side 1 its peer.
-    addr: [SocketAddr; 2],
-    reasm: [Reassembler; 2],
-    /// Side that sent the SYN (or received the SYN-ACK).
-    client_side: Option<usize>,
-    syn_seen: bool,
-    probe: [Probe; 2],
-    tls: Option<Box<TlsFlow>>,
-    rec: Option<Box<Negotiation>>,
-    /// Notes from before the record existed.
-    early_notes: Vec<String>,
-    fin: [bool; 2],
-    rst: bool,
-    not_tls: bool,
-    /// The orderer has been told whether this flow is TLS.
-    determined: bool,
-    /// Bytes of this flow counted in the table's `buffered` total.
-    accounted: usize,
-    /// Already reported (`report_when_decided`): the TLS state and record are gone; later packets
-    /// only keep the connection tracked until it closes or idles out.
-    reported: bool,
-    /// Packets and payload bytes per side.
-    packets: [u64; 2],
-    bytes: [u64; 2],
-    /// The global budget made this flow release its held segments (noted once).
-    budget_hit: bool,
-    truncated: u32,
-    first_truncated: u64,
-}
-
-impl Conn {
-    fn sender(&self, side: usize) -> Sender {
-        if Some(side) == self.client_side {
-            Sender::Client
-        } else {
-            Sender::Server
-        }
-    }
-    fn closed(&self) -> bool {
-        self.rst || (self.fin[0] && self.fin[1])
     }
 }
 
@@ -266,12 +211,6 @@ impl Engine {
         t.pending.clear();
         t.order.release(None, out);
     }
-}
-
-#[derive(Clone, Copy)]
-struct FrameCtx {
-    number: u64,
-    ts: Timestamp,
 }
 
 impl FlowTable {
@@ -560,174 +499,6 @@ fn account(conn: &mut Conn, total: &mut usize) {
         + conn.tls.as_ref().map_or(0, |t| t.buffered_bytes());
     *total = total.saturating_sub(conn.accounted) + now;
     conn.accounted = now;
-}
-
-fn close(conn: &mut Conn, side: usize, kind: CloseKind, frame: u64) {
-    let from = conn.sender(side);
-    if let (Some(tls), Some(rec)) = (conn.tls.as_mut(), conn.rec.as_mut()) {
-        tls.close(from, kind, frame, rec);
-    }
-}
-
-/// An operation on one direction's reassembler that emits stream events.
-type ReassemblerOp<'o> = dyn FnMut(&mut Reassembler, &mut dyn FnMut(StreamEvent<'_>)) + 'o;
-
-/// Runs a reassembler operation on `side` and routes its events to detection and the TLS layer.
-fn feed(
-    conn: &mut Conn,
-    side: usize,
-    f: FrameCtx,
-    opts: &EngineOptions,
-    op: &mut ReassemblerOp<'_>,
-) {
-    let Conn {
-        reasm,
-        probe,
-        tls,
-        rec,
-        client_side,
-        addr,
-        early_notes,
-        not_tls,
-        input,
-        first_frame,
-        first_ts,
-        syn_seen,
-        ..
-    } = conn;
-    let Some(r) = reasm.get_mut(side) else { return };
-    let mut cb = |ev: StreamEvent<'_>| match ev {
-        StreamEvent::Data { bytes, frame } => {
-            let Some(p) = probe.get_mut(side) else { return };
-            if !p.detected {
-                match detect::classify(bytes) {
-                    Some(start) => {
-                        p.detected = true;
-                        if tls.is_none() {
-                            let cs = roles(*client_side, side, start, addr, &opts.server_ports);
-                            *client_side = Some(cs);
-                            let (c, s) = (addr[cs], addr[1 - cs]);
-                            let mut n = Negotiation::new(
-                                *input,
-                                *first_frame,
-                                *first_ts,
-                                Endpoint {
-                                    ip: c.ip(),
-                                    port: c.port(),
-                                },
-                                Endpoint {
-                                    ip: s.ip(),
-                                    port: s.port(),
-                                },
-                            );
-                            if !*syn_seen {
-                                let how = match start {
-                                    Start::ClientHello | Start::Sslv2ClientHello => {
-                                        format!("client taken to be the sender of the ClientHello in frame {frame}")
-                                    }
-                                    Start::ServerHello | Start::Sslv2ServerHello => {
-                                        format!("server taken to be the sender of the ServerHello in frame {frame}")
-                                    }
-                                    Start::OtherRecord => "capture starts mid-stream; server taken to be the side on the well-known or lower port".to_string(),
-                                };
-                                n.notes.push(format!("SYN not seen; {how}"));
-                            }
-                            n.notes.append(early_notes);
-                            *rec = Some(Box::new(n));
-                            *tls = Some(Box::new(TlsFlow::new(&opts.limits)));
-                        }
-                    }
-                    None => {
-                        p.bytes += bytes.len() as u64;
-                        let limit = opts.limits.max_probe_bytes;
-                        let [a, b] = &*probe;
-                        if tls.is_none() && (a.bytes > limit || b.bytes > limit) {
-                            *not_tls = true;
-                        }
-                        return;
-                    }
-                }
-            }
-            let sender = if Some(side) == *client_side {
-                Sender::Client
-            } else {
-                Sender::Server
-            };
-            if let (Some(t), Some(n)) = (tls.as_mut(), rec.as_mut()) {
-                t.data(sender, bytes, frame, n);
-            }
-        }
-        StreamEvent::Gap {
-            len, before_frame, ..
-        } => {
-            let sender = if Some(side) == *client_side {
-                Sender::Client
-            } else {
-                Sender::Server
-            };
-            if let (Some(t), Some(n), true) = (
-                tls.as_mut(),
-                rec.as_mut(),
-                probe.get(side).is_some_and(|p| p.detected),
-            ) {
-                t.gap(sender, len, before_frame, n);
-            }
-        }
-        StreamEvent::Conflict { frame, len, .. } => {
-            let dir = if Some(side) == *client_side {
-                "client→server"
-            } else {
-                "server→client"
-            };
-            let text = format!(
-                "{dir} retransmission in frame {frame} differs from the bytes already seen over {len} bytes; kept the first copy"
-            );
-            match rec.as_mut() {
-                Some(n) if n.notes.len() < opts.limits.max_notes => n.notes.push(text),
-                Some(_) => {}
-                None if early_notes.len() < 4 => early_notes.push(text),
-                None => {}
-            }
-        }
-    };
-    op(r, &mut cb);
-    let _ = f;
-    // Once the handshake is decided, stop keeping bytes for retransmission checks.
-    if tls.as_ref().is_some_and(|t| t.decided()) {
-        for r in reasm.iter_mut() {
-            r.stop_keeping_recent();
-        }
-    }
-}
-
-/// Which side is the client, once TLS is found on `side` starting with `start`.
-fn roles(
-    known: Option<usize>,
-    side: usize,
-    start: Start,
-    addr: &[SocketAddr; 2],
-    ports: &[u16],
-) -> usize {
-    if let Some(c) = known {
-        return c;
-    }
-    match start {
-        Start::ClientHello | Start::Sslv2ClientHello => side,
-        Start::ServerHello | Start::Sslv2ServerHello => 1 - side,
-        Start::OtherRecord => {
-            let (p0, p1) = (addr[0].port(), addr[1].port());
-            let server = if ports.contains(&p0) && !ports.contains(&p1) {
-                0
-            } else if ports.contains(&p1) && !ports.contains(&p0) {
-                1
-            } else if p0 < p1 {
-                0
-            } else {
-                1
-            };
-            1 - server
-        }
-    }
 }
 
 fn finish_conn(mut conn: Conn, order: &mut Orderer, stats: &mut Stats, buffered: &mut usize) {

@@ -1,0 +1,240 @@
+//! One connection's state and how its two byte streams reach detection and the TLS layer:
+//! reassembler events in, TLS records and record notes out.
+
+use super::EngineOptions;
+use crate::flow::reassembly::{Reassembler, StreamEvent};
+use crate::record::{CloseKind, Endpoint, Negotiation, Sender, Timestamp};
+use crate::tls::detect::{self, Start};
+use crate::tls::TlsFlow;
+use std::net::SocketAddr;
+
+/// Per-direction detection state.
+#[derive(Debug, Default)]
+pub(super) struct Probe {
+    pub(super) detected: bool,
+    pub(super) bytes: u64,
+}
+
+pub(super) struct Conn {
+    pub(super) seq: u64,
+    pub(super) input: usize,
+    pub(super) first_frame: u64,
+    pub(super) first_ts: Timestamp,
+    pub(super) last_ts: Timestamp,
+    /// Side 0 is the sender of the first packet seen, side 1 its peer.
+    pub(super) addr: [SocketAddr; 2],
+    pub(super) reasm: [Reassembler; 2],
+    /// Side that sent the SYN (or received the SYN-ACK).
+    pub(super) client_side: Option<usize>,
+    pub(super) syn_seen: bool,
+    pub(super) probe: [Probe; 2],
+    pub(super) tls: Option<Box<TlsFlow>>,
+    pub(super) rec: Option<Box<Negotiation>>,
+    /// Notes from before the record existed.
+    pub(super) early_notes: Vec<String>,
+    pub(super) fin: [bool; 2],
+    pub(super) rst: bool,
+    pub(super) not_tls: bool,
+    /// The orderer has been told whether this flow is TLS.
+    pub(super) determined: bool,
+    /// Bytes of this flow counted in the table's `buffered` total.
+    pub(super) accounted: usize,
+    /// Already reported (`report_when_decided`): the TLS state and record are gone; later packets
+    /// only keep the connection tracked until it closes or idles out.
+    pub(super) reported: bool,
+    /// Packets and payload bytes per side.
+    pub(super) packets: [u64; 2],
+    pub(super) bytes: [u64; 2],
+    /// The global budget made this flow release its held segments (noted once).
+    pub(super) budget_hit: bool,
+    pub(super) truncated: u32,
+    pub(super) first_truncated: u64,
+}
+
+impl Conn {
+    pub(super) fn sender(&self, side: usize) -> Sender {
+        if Some(side) == self.client_side {
+            Sender::Client
+        } else {
+            Sender::Server
+        }
+    }
+    pub(super) fn closed(&self) -> bool {
+        self.rst || (self.fin[0] && self.fin[1])
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(super) struct FrameCtx {
+    pub(super) number: u64,
+    pub(super) ts: Timestamp,
+}
+
+pub(super) fn close(conn: &mut Conn, side: usize, kind: CloseKind, frame: u64) {
+    let from = conn.sender(side);
+    if let (Some(tls), Some(rec)) = (conn.tls.as_mut(), conn.rec.as_mut()) {
+        tls.close(from, kind, frame, rec);
+    }
+}
+
+/// An operation on one direction's reassembler that emits stream events.
+pub(super) type ReassemblerOp<'o> =
+    dyn FnMut(&mut Reassembler, &mut dyn FnMut(StreamEvent<'_>)) + 'o;
+
+/// Runs a reassembler operation on `side` and routes its events to detection and the TLS layer.
+pub(super) fn feed(
+    conn: &mut Conn,
+    side: usize,
+    f: FrameCtx,
+    opts: &EngineOptions,
+    op: &mut ReassemblerOp<'_>,
+) {
+    let Conn {
+        reasm,
+        probe,
+        tls,
+        rec,
+        client_side,
+        addr,
+        early_notes,
+        not_tls,
+        input,
+        first_frame,
+        first_ts,
+        syn_seen,
+        ..
+    } = conn;
+    let Some(r) = reasm.get_mut(side) else { return };
+    let mut cb = |ev: StreamEvent<'_>| match ev {
+        StreamEvent::Data { bytes, frame } => {
+            let Some(p) = probe.get_mut(side) else { return };
+            if !p.detected {
+                match detect::classify(bytes) {
+                    Some(start) => {
+                        p.detected = true;
+                        if tls.is_none() {
+                            let cs = roles(*client_side, side, start, addr, &opts.server_ports);
+                            *client_side = Some(cs);
+                            let (c, s) = (addr[cs], addr[1 - cs]);
+                            let mut n = Negotiation::new(
+                                *input,
+                                *first_frame,
+                                *first_ts,
+                                Endpoint {
+                                    ip: c.ip(),
+                                    port: c.port(),
+                                },
+                                Endpoint {
+                                    ip: s.ip(),
+                                    port: s.port(),
+                                },
+                            );
+                            if !*syn_seen {
+                                let how = match start {
+                                    Start::ClientHello | Start::Sslv2ClientHello => {
+                                        format!("client taken to be the sender of the ClientHello in frame {frame}")
+                                    }
+                                    Start::ServerHello | Start::Sslv2ServerHello => {
+                                        format!("server taken to be the sender of the ServerHello in frame {frame}")
+                                    }
+                                    Start::OtherRecord => "capture starts mid-stream; server taken to be the side on the well-known or lower port".to_string(),
+                                };
+                                n.notes.push(format!("SYN not seen; {how}"));
+                            }
+                            n.notes.append(early_notes);
+                            *rec = Some(Box::new(n));
+                            *tls = Some(Box::new(TlsFlow::new(&opts.limits)));
+                        }
+                    }
+                    None => {
+                        p.bytes += bytes.len() as u64;
+                        let limit = opts.limits.max_probe_bytes;
+                        let [a, b] = &*probe;
+                        if tls.is_none() && (a.bytes > limit || b.bytes > limit) {
+                            *not_tls = true;
+                        }
+                        return;
+                    }
+                }
+            }
+            let sender = if Some(side) == *client_side {
+                Sender::Client
+            } else {
+                Sender::Server
+            };
+            if let (Some(t), Some(n)) = (tls.as_mut(), rec.as_mut()) {
+                t.data(sender, bytes, frame, n);
+            }
+        }
+        StreamEvent::Gap {
+            len, before_frame, ..
+        } => {
+            let sender = if Some(side) == *client_side {
+                Sender::Client
+            } else {
+                Sender::Server
+            };
+            if let (Some(t), Some(n), true) = (
+                tls.as_mut(),
+                rec.as_mut(),
+                probe.get(side).is_some_and(|p| p.detected),
+            ) {
+                t.gap(sender, len, before_frame, n);
+            }
+        }
+        StreamEvent::Conflict { frame, len, .. } => {
+            let dir = if Some(side) == *client_side {
+                "client→server"
+            } else {
+                "server→client"
+            };
+            let text = format!(
+                "{dir} retransmission in frame {frame} differs from the bytes already seen over {len} bytes; kept the first copy"
+            );
+            match rec.as_mut() {
+                Some(n) if n.notes.len() < opts.limits.max_notes => n.notes.push(text),
+                Some(_) => {}
+                None if early_notes.len() < 4 => early_notes.push(text),
+                None => {}
+            }
+        }
+    };
+    op(r, &mut cb);
+    let _ = f;
+    // Once the handshake is decided, stop keeping bytes for retransmission checks.
+    if tls.as_ref().is_some_and(|t| t.decided()) {
+        for r in reasm.iter_mut() {
+            r.stop_keeping_recent();
+        }
+    }
+}
+
+/// Which side is the client, once TLS is found on `side` starting with `start`.
+pub(super) fn roles(
+    known: Option<usize>,
+    side: usize,
+    start: Start,
+    addr: &[SocketAddr; 2],
+    ports: &[u16],
+) -> usize {
+    if let Some(c) = known {
+        return c;
+    }
+    match start {
+        Start::ClientHello | Start::Sslv2ClientHello => side,
+        Start::ServerHello | Start::Sslv2ServerHello => 1 - side,
+        Start::OtherRecord => {
+            let (p0, p1) = (addr[0].port(), addr[1].port());
+            let server = if ports.contains(&p0) && !ports.contains(&p1) {
+                0
+            } else if ports.contains(&p1) && !ports.contains(&p0) {
+                1
+            } else if p0 < p1 {
+                0
+            } else {
+                1
+            };
+            1 - server
+        }
+    }
+}
