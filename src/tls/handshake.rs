@@ -1,0 +1,313 @@
+//! Handshake messages: rebuilt from handshake record bodies across records, decoded with
+//! tls-parser (and the work-arounds in `compat`), and written into the record.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+use super::{cert_cache, hello, idx, sslv2, TlsFlow};
+use crate::record::{CipherSuite, Negotiation, Sender, Version};
+
+impl TlsFlow {
+    pub(super) fn handshake_bytes(
+        &mut self,
+        from: Sender,
+        mut body: &[u8],
+        frame: u64,
+        rec: &mut Negotiation,
+    ) {
+        let i = idx(from);
+        let max_msg = self.limits.max_handshake_message;
+        let max_buf = self.limits.max_handshake_bytes;
+        // Skip the rest of an oversized message first.
+        if let Some(d) = self.dirs.get_mut(i) {
+            let skip = d.hs_skip.min(body.len());
+            d.hs_skip -= skip;
+            body = body.get(skip..).unwrap_or_default();
+            d.hs.extend_from_slice(body);
+        }
+        loop {
+            let Some(d) = self.dirs.get_mut(i) else {
+                return;
+            };
+            let (ty, len) = match d.hs.get(..4) {
+                Some([t, a, b, c]) => (
+                    *t,
+                    usize::from(*a) << 16 | usize::from(*b) << 8 | usize::from(*c),
+                ),
+                _ => return,
+            };
+            if len > max_msg || 4 + len > max_buf {
+                let have = d.hs.len();
+                d.hs_skip = (4 + len).saturating_sub(have);
+                d.hs.clear();
+                let name = crate::names::handshake_type(ty).unwrap_or("unknown");
+                self.history(rec, from, letter(ty));
+                self.note(rec, format!(
+                    "{} {name} message of {len} bytes at frame {frame} exceeds the handshake limit ({} KiB); skipped (see --max-handshake-bytes)",
+                    from.arrow(), max_msg.min(max_buf) / 1024
+                ));
+                continue;
+            }
+            if d.hs.len() < 4 + len {
+                return;
+            }
+            let msg: Vec<u8> = d.hs.drain(..4 + len).collect();
+            d.messages += 1;
+            self.message(from, ty, &msg, frame, rec);
+        }
+    }
+
+    pub(super) fn message(
+        &mut self,
+        from: Sender,
+        ty: u8,
+        msg: &[u8],
+        frame: u64,
+        rec: &mut Negotiation,
+    ) {
+        use tls_parser::TlsMessageHandshake as M;
+        if ty == 2 && from == Sender::Server {
+            if let Some(d) = msg
+                .get(4..)
+                .and_then(|b| hello::draft_server_hello(b, frame))
+            {
+                self.history(rec, from, 'S');
+                self.server_hello(d, rec);
+                return;
+            }
+        }
+        let parsed = tls_parser::parse_tls_message_handshake(msg);
+        let m = match parsed {
+            Ok((_, tls_parser::TlsMessage::Handshake(m))) => Some(m),
+            _ => None,
+        };
+        match (ty, m) {
+            (1, Some(M::ClientHello(ch))) if from == Sender::Client => {
+                self.history(rec, from, 'C');
+                let d = hello::client_hello(&ch, frame);
+                for p in d.problems {
+                    self.note(rec, format!("{p} (frame {frame})"));
+                }
+                if rec.client_hello.is_none() {
+                    rec.sni = d.info.sni.clone();
+                    rec.early_data = d.early_data;
+                    self.client_offers_resumption = d.offers_resumption;
+                    if let Some(c) = self.dirs.get_mut(0) {
+                        c.session_id = d.session_id;
+                    }
+                    rec.client_hello = Some(d.info);
+                } else if !rec.hello_retry_request {
+                    self.note(rec, format!("another ClientHello at frame {frame} (renegotiation or a retry); the first is reported"));
+                }
+            }
+            (2, Some(M::ServerHello(sh))) if from == Sender::Server => {
+                let mut d = hello::server_hello(&sh, msg.get(4..).unwrap_or_default(), frame);
+                for p in std::mem::take(&mut d.problems) {
+                    self.note(rec, format!("{p} (frame {frame})"));
+                }
+                if d.is_hrr {
+                    self.history(rec, from, 'J');
+                    rec.hello_retry_request = true;
+                    return;
+                }
+                self.history(rec, from, 'S');
+                self.server_hello(d, rec);
+            }
+            (11, Some(M::Certificate(c))) => {
+                self.history(rec, from, 'X');
+                let max = self.limits.max_certificates;
+                let ders: Vec<&[u8]> = c.cert_chain.iter().take(max).map(|raw| raw.data).collect();
+                let list = cert_cache::chain_info(&ders, frame);
+                if c.cert_chain.len() > max {
+                    self.note(rec, format!(
+                        "{} Certificate at frame {frame} has {} certificates; the first {max} are reported",
+                        from.arrow(), c.cert_chain.len()
+                    ));
+                }
+                match from {
+                    Sender::Server => {
+                        self.mark_full_handshake();
+                        rec.certificates = list;
+                    }
+                    Sender::Client => rec.client_certificates = list,
+                }
+            }
+            (12, Some(M::ServerKeyExchange(ske))) => {
+                self.history(rec, from, 'K');
+                self.mark_full_handshake();
+                let suite = rec
+                    .cipher_suite
+                    .and_then(|c| crate::names::cipher_suite(c.0));
+                // Anonymous DH suites are ephemeral too (kx "DH"/"ECDH" with au "anon").
+                let kx = suite.map(|c| match (c.kx, c.au) {
+                    ("DH", "anon") => "DHE",
+                    ("ECDH", "anon") => "ECDHE",
+                    (kx, _) => kx,
+                });
+                if matches!(kx, Some("DHE") | Some("DHE_PSK")) {
+                    if let Ok((_, p)) = tls_parser::parse_dh_params(ske.parameters) {
+                        rec.dh_bits = Some(bit_length(p.dh_p));
+                    }
+                }
+                if matches!(kx, Some("ECDHE") | Some("ECDHE_PSK")) {
+                    if let Ok((_, p)) = tls_parser::parse_ecdh_params(ske.parameters) {
+                        if let tls_parser::ECParametersContent::NamedGroup(g) =
+                            p.curve_params.params_content
+                        {
+                            rec.group = Some(group_name(g.0));
+                        }
+                    }
+                }
+            }
+            (13, _) => {
+                self.history(rec, from, 'R');
+                rec.certificate_request = true;
+            }
+            (14, _) => {
+                self.history(rec, from, 'N');
+                self.mark_full_handshake();
+            }
+            (22, _) => {
+                self.history(rec, from, 'U');
+                rec.ocsp_stapled = Some(true);
+            }
+            (_, m) => {
+                self.history(rec, from, letter(ty));
+                let known = matches!(ty, 0 | 4 | 5 | 8 | 15 | 16 | 20 | 21 | 23 | 24 | 25 | 254);
+                if m.is_none() && matches!(ty, 1 | 2 | 11 | 12) {
+                    self.note(
+                        rec,
+                        format!(
+                            "{} {} at frame {frame} could not be decoded",
+                            from.arrow(),
+                            crate::names::handshake_type(ty).unwrap_or("message")
+                        ),
+                    );
+                } else if m.is_none() && !known {
+                    self.note(
+                        rec,
+                        format!(
+                            "{} handshake message of type {ty} at frame {frame} could not be decoded",
+                            from.arrow()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    pub(super) fn mark_full_handshake(&mut self) {
+        if let Some(s) = self.dirs.get_mut(1) {
+            s.full_handshake_msgs = true;
+        }
+    }
+
+    pub(super) fn server_hello(&mut self, d: hello::ServerHello, rec: &mut Negotiation) {
+        self.server_hello_seen = true;
+        let version = d.info.version.unwrap_or(d.info.legacy_version);
+        rec.version = Some(Version(version));
+        rec.cipher_suite = Some(CipherSuite(d.info.cipher_suite));
+        if let Some(g) = d.info.key_share_group {
+            rec.group = Some(group_name(g));
+        }
+        rec.alpn = d.alpn;
+        let is13 = version == 0x0304 || (version >> 8) == 0x7f || hello::is_pre22_draft(version);
+        self.tls13 = is13;
+        if is13 {
+            rec.resumed = d.psk_accepted;
+            rec.ocsp_stapled = None;
+            for dir in &mut self.dirs {
+                dir.encrypted = true;
+                dir.hs.clear();
+            }
+        } else {
+            let echoed = self
+                .dirs
+                .first()
+                .is_some_and(|c| !c.session_id.is_empty() && c.session_id == d.session_id);
+            rec.resumed = echoed;
+            rec.ocsp_stapled = Some(false);
+        }
+        rec.server_hello = Some(d.info);
+    }
+
+    pub(super) fn sslv2_record(
+        &mut self,
+        from: Sender,
+        rec_bytes: &[u8],
+        frame: u64,
+        rec: &mut Negotiation,
+    ) {
+        match from {
+            Sender::Client => {
+                self.history(rec, from, 'C');
+                match sslv2::client_hello(rec_bytes, frame) {
+                    Some((info, _)) if rec.client_hello.is_none() => rec.client_hello = Some(info),
+                    Some(_) => {}
+                    None => {
+                        self.note(
+                            rec,
+                            format!(
+                                "SSLv2-format ClientHello at frame {frame} could not be decoded"
+                            ),
+                        );
+                    }
+                }
+            }
+            Sender::Server => {
+                self.history(rec, from, 'S');
+                if let Some((version, _spec, cert_der)) = sslv2::server_hello(rec_bytes) {
+                    self.server_hello_seen = true;
+                    rec.version = Some(Version(version));
+                    if !cert_der.is_empty() {
+                        rec.certificates = cert_cache::chain_info(&[cert_der], frame);
+                    }
+                }
+                // The rest of an SSL 2.0 connection is encrypted and not framed as TLS.
+                for d in &mut self.dirs {
+                    d.lost = true;
+                }
+            }
+        }
+    }
+}
+
+/// Zeek's ssl_history letter (uppercase form) for a handshake message type.
+fn letter(ty: u8) -> char {
+    match ty {
+        0 => 'H',
+        1 => 'C',
+        2 => 'S',
+        3 => 'V',
+        4 => 'T',
+        5 => 'E',
+        8 => 'O',
+        11 => 'X',
+        12 => 'K',
+        13 => 'R',
+        14 => 'N',
+        15 => 'Y',
+        16 => 'G',
+        20 => 'F',
+        21 => 'W',
+        22 => 'U',
+        23 => 'A',
+        24 => 'P',
+        254 => 'M',
+        _ => 'Z',
+    }
+}
+
+fn group_name(g: u16) -> String {
+    crate::names::group(g).map_or_else(|| crate::record::hex16(g), str::to_string)
+}
+
+/// Bits of a big-endian unsigned integer, leading zeros not counted.
+fn bit_length(n: &[u8]) -> u32 {
+    let mut it = n.iter().skip_while(|b| **b == 0);
+    match it.next() {
+        Some(first) => (8 - first.leading_zeros()) + 8 * it.count() as u32,
+        None => 0,
+    }
+}
