@@ -108,7 +108,7 @@ pub struct ReadArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024)]
     pub max_handshake_bytes: usize,
     /// Flows tracked at once; the oldest is reported early when full.
-    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
     pub max_flows: usize,
     /// Which weaknesses count as findings, and how severe (Mozilla's server-side TLS levels).
     #[arg(long, value_enum, default_value_t = PolicyChoice::Intermediate)]
@@ -202,7 +202,7 @@ pub struct LiveArgs {
     )]
     pub server_ports: Vec<u16>,
     /// Flows tracked at once; the oldest is reported early when full.
-    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
     pub max_flows: usize,
     /// Which weaknesses count as findings, and how severe.
     #[arg(long, value_enum, default_value_t = PolicyChoice::Intermediate)]

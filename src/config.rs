@@ -22,7 +22,7 @@ pub struct Limits {
     /// hit, the flow whose segment pushed the total over stops waiting for missing data (its held
     /// segments are released after a gap) and gets a note.
     pub max_total_buffered: usize,
-    /// Flows tracked at once. Default 1,000,000. When hit, the flow idle the longest is finished
+    /// Flows tracked at once. Default 200,000 (about 150 MB at worst). When hit, the oldest flow is finished
     /// and reported early with a note.
     pub max_flows: usize,
     /// Bytes of payload a flow may carry before TLS is found on it (STARTTLS, proxies).
@@ -49,7 +49,7 @@ impl Default for Limits {
             max_handshake_bytes: 256 * 1024,
             max_handshake_message: 256 * 1024,
             max_total_buffered: 64 << 20,
-            max_flows: 1_000_000,
+            max_flows: 200_000,
             max_probe_bytes: 64 * 1024,
             max_history: 100,
             max_notes: 32,

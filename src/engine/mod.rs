@@ -69,7 +69,7 @@ pub struct Engine {
 /// Every connection being followed, and what is needed to finish and order them.
 struct FlowTable {
     opts: EngineOptions,
-    flows: HashMap<FlowKey, Conn>,
+    flows: HashMap<FlowKey, Box<Conn>>,
     /// Connections closed by FIN/RST: their trailing ACKs and retransmissions are ignored until
     /// a new SYN reuses the ports.
     closed: Tombstones,
@@ -272,7 +272,7 @@ impl FlowTable {
             stats.tcp_flows += 1;
             flows.insert(
                 key,
-                Conn {
+                Box::new(Conn {
                     seq,
                     input,
                     first_frame: f.number,
@@ -297,7 +297,7 @@ impl FlowTable {
                     budget_hit: false,
                     truncated: 0,
                     first_truncated: 0,
-                },
+                }),
             );
         }
         let Some(conn) = flows.get_mut(&key) else {
@@ -501,7 +501,7 @@ fn account(conn: &mut Conn, total: &mut usize) {
     conn.accounted = now;
 }
 
-fn finish_conn(mut conn: Conn, order: &mut Orderer, stats: &mut Stats, buffered: &mut usize) {
+fn finish_conn(mut conn: Box<Conn>, order: &mut Orderer, stats: &mut Stats, buffered: &mut usize) {
     *buffered = buffered.saturating_sub(conn.accounted);
     if conn.reported {
         // Its record went out when its handshake was decided.
@@ -572,7 +572,7 @@ pub const TICK_SWEEP_STEP: usize = 16_384;
 /// their timeout (capture time), and moves live ones to the back. Constant work per new flow.
 #[allow(clippy::too_many_arguments)]
 fn sweep(
-    flows: &mut HashMap<FlowKey, Conn>,
+    flows: &mut HashMap<FlowKey, Box<Conn>>,
     closed: &mut Tombstones,
     fifo: &mut VecDeque<(FlowKey, u64)>,
     order: &mut Orderer,
@@ -605,7 +605,7 @@ fn sweep(
 }
 
 fn evict_oldest(
-    flows: &mut HashMap<FlowKey, Conn>,
+    flows: &mut HashMap<FlowKey, Box<Conn>>,
     fifo: &mut VecDeque<(FlowKey, u64)>,
     order: &mut Orderer,
     stats: &mut Stats,
