@@ -406,3 +406,45 @@ fn syn_only_flood_million() {
     assert_eq!(doc["stats"]["tls_flows"], 0);
     assert!(r.rss_kib < 300 * 1024, "peak RSS {} KiB", r.rss_kib);
 }
+
+/// A pcap with one connection whose ClientHello carries `ext` and `suites`.
+fn one_hello(suites: &[u16], ext: &[u8]) -> Pcap {
+    let mut p = Pcap::new();
+    let mut c = Conn::new([10, 0, 0, 2], 40000);
+    c.handshake(&mut p);
+    c.client_data(
+        &mut p,
+        &records(&handshake_msg(&client_hello_body(suites, ext))),
+    );
+    p
+}
+
+/// Case 4: an SNI with a terminal escape, NUL, invalid UTF-8 and a right-to-left override: the
+/// text output escapes them visibly, JSON keeps the string exactly (invalid UTF-8 as U+FFFD).
+#[test]
+fn sni_with_terminal_escapes() {
+    let name = b"a\x1b[31mb\x00c\xffd\xe2\x80\xaee";
+    let p = one_hello(&[0x1301], &sni_ext(name));
+    let r = run_on("sni_text", &p, "text");
+    assert_ok(&r);
+    let text = String::from_utf8(r.stdout.clone()).expect("text output is UTF-8");
+    assert!(!text.contains('\x1b'), "raw ESC in text output:\n{text}");
+    assert!(!text.contains('\0'), "raw NUL in text output:\n{text}");
+    assert!(
+        !text.contains('\u{202e}'),
+        "raw RLO in text output:\n{text}"
+    );
+    assert!(
+        text.contains("sni          a\\x1b[31mb\\x00c\u{fffd}d\\u{202e}e\n"),
+        "escaped SNI missing:\n{text}"
+    );
+    let r = run_on("sni_json", &p, "jsonl");
+    assert_ok(&r);
+    assert_eq!(r.jsonl()[0]["sni"], "a\u{1b}[31mb\0c\u{fffd}d\u{202e}e");
+    let raw = String::from_utf8(r.stdout.clone()).expect("JSON is UTF-8");
+    // JSON-escaped on the wire: the ESC and NUL as \u escapes, the RLO kept as the character.
+    assert!(
+        raw.contains("a\\u001b[31mb\\u0000c\u{fffd}d\u{202e}e"),
+        "{raw}"
+    );
+}
