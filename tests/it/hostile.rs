@@ -448,3 +448,38 @@ fn sni_with_terminal_escapes() {
         "{raw}"
     );
 }
+
+/// Case 5a: a ClientHello with a 65,534-byte cipher suite list (32,767 suites, spanning five
+/// records): parsed or noted, no panic, bounded time.
+#[test]
+fn huge_cipher_suite_list() {
+    let suites: Vec<u16> = (0..32_767u32).map(|i| (i % 0xfff0) as u16 + 1).collect();
+    let p = one_hello(&suites, &sni_ext(b"suites.example.test"));
+    let r = run_on("suites", &p, "jsonl");
+    assert_ok(&r);
+    assert!(r.elapsed < Duration::from_secs(10), "{:?}", r.elapsed);
+    let flows = r.jsonl();
+    assert_eq!(flows.len(), 1);
+    assert!(notes(&flows[0]).is_empty(), "{:?}", notes(&flows[0]));
+    assert_eq!(flows[0]["sni"], "suites.example.test");
+    assert!(r.rss_kib < 100 * 1024, "peak RSS {} KiB", r.rss_kib);
+}
+
+/// Case 5b: a ClientHello with 30,000 empty extensions (of distinct unknown types).
+#[test]
+fn thirty_thousand_extensions() {
+    let mut ext = sni_ext(b"ext.example.test");
+    for i in 0..30_000u32 {
+        ext.extend_from_slice(&((0x1000 + i) as u16).to_be_bytes());
+        ext.extend_from_slice(&[0, 0]);
+    }
+    let p = one_hello(&[0x1301], &ext);
+    let r = run_on("extensions", &p, "jsonl");
+    assert_ok(&r);
+    assert!(r.elapsed < Duration::from_secs(10), "{:?}", r.elapsed);
+    let flows = r.jsonl();
+    assert_eq!(flows.len(), 1);
+    assert!(notes(&flows[0]).is_empty(), "{:?}", notes(&flows[0]));
+    assert!(r.rss_kib < 100 * 1024, "peak RSS {} KiB", r.rss_kib);
+    assert_eq!(flows[0]["sni"], "ext.example.test");
+}
