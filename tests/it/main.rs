@@ -5,6 +5,7 @@ mod corpus;
 mod diagnosis;
 mod expected;
 mod fingerprints;
+mod hostile;
 #[cfg(feature = "live")]
 mod live;
 mod read;
