@@ -179,8 +179,11 @@ pub fn diagnose(n: &Negotiation) -> Option<Diagnosis> {
             "no_server_response",
             "The client sent a ClientHello and the server never answered.".into(),
             format!(
-                "The ClientHello (frame {}) got no TLS data back: the server's {} packets carried no payload, then {end}.",
-                ch.first().copied().unwrap_or(0),
+                "The ClientHello{} got no TLS data back: the server's {} packets carried no payload, then {end}.",
+                match ch.first() {
+                    Some(f) => format!(" (frame {f})"),
+                    None => String::new(),
+                },
                 n.traffic.server_packets
             ),
             "Check that the server port really speaks TLS (not plain HTTP or a STARTTLS protocol that waits for a command), that nothing in between drops large packets (MTU/MSS), and that the server process is not stuck. `openssl s_client -connect HOST:PORT -servername NAME` shows whether it answers.".into(),
