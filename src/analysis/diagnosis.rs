@@ -134,13 +134,7 @@ pub fn diagnose(n: &Negotiation) -> Option<Diagnosis> {
         .filter(|s| s.contains(" gap of ") || s.contains("truncated by snaplen"))
         .collect();
     if n.outcome == Outcome::Incomplete && !gaps.is_empty() {
-        return d(
-            "capture_incomplete",
-            "The capture has holes in the handshake, so what happened cannot be told for sure.".into(),
-            format!("Missing data: {}.", gaps.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")),
-            "Capture again without drops: a larger capture buffer (`tcpdump -B 8192`), no snaplen limit (`-s 0`), and on the host itself rather than a busy mirror port.".into(),
-            [ch, sh].concat(),
-        );
+        return holes(&gaps, [ch, sh].concat());
     }
     if n.traffic.server_packets == 0 || n.traffic.client_packets == 0 {
         let missing = if n.traffic.server_packets == 0 {
@@ -191,13 +185,7 @@ pub fn diagnose(n: &Negotiation) -> Option<Diagnosis> {
         );
     }
     if !gaps.is_empty() {
-        return d(
-            "capture_incomplete",
-            "The capture has holes in the handshake, so what happened cannot be told for sure.".into(),
-            format!("Missing data: {}.", gaps.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")),
-            "Capture again without drops: a larger capture buffer (`tcpdump -B 8192`), no snaplen limit (`-s 0`), and on the host itself rather than a busy mirror port.".into(),
-            [ch, sh].concat(),
-        );
+        return holes(&gaps, [ch, sh].concat());
     }
     if let Some(c) = n.close.filter(|c| c.during_handshake) {
         let how = match c.kind {
@@ -247,6 +235,17 @@ pub fn diagnose(n: &Negotiation) -> Option<Diagnosis> {
         format!("History {}; the last packet is frame {}.", n.history, n.last_frame),
         "Capture for longer, or check whether the connection was still in progress when the capture stopped.".into(),
         [ch, sh].concat(),
+    )
+}
+
+/// `capture_incomplete` for a capture with holes (gaps or snaplen truncation) in the handshake.
+fn holes(gaps: &[&String], frames: Vec<u64>) -> Option<Diagnosis> {
+    d(
+        "capture_incomplete",
+        "The capture has holes in the handshake, so what happened cannot be told for sure.".into(),
+        format!("Missing data: {}.", gaps.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")),
+        "Capture again without drops: a larger capture buffer (`tcpdump -B 8192`), no snaplen limit (`-s 0`), and on the host itself rather than a busy mirror port.".into(),
+        frames,
     )
 }
 
