@@ -96,35 +96,16 @@ pub struct ReadArgs {
     /// No notes on standard error.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Ports to take as servers when a capture starts mid-stream (TLS is detected by content on every port).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "PORTS",
-        default_value = "443,8443,465,993,995,636,853,5061,3269,989,990,992,994"
-    )]
-    pub server_ports: Vec<u16>,
     /// Largest handshake message, and handshake bytes buffered per direction (bytes).
     #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024)]
     pub max_handshake_bytes: usize,
-    /// Flows tracked at once; the oldest is reported early when full.
-    #[arg(long, value_name = "N", default_value_t = 200_000)]
-    pub max_flows: usize,
-    /// Which weaknesses count as findings, and how severe (Mozilla's server-side TLS levels).
-    #[arg(long, value_enum, default_value_t = PolicyChoice::Intermediate)]
-    pub policy: PolicyChoice,
-    /// PEM file of trusted roots (repeatable): a server chain that does not end at one of them
-    /// gets cert.untrusted_root.
-    #[arg(long = "ca-file", value_name = "PEM")]
-    pub ca_file: Vec<std::path::PathBuf>,
-    /// Trust the system's roots ($SSL_CERT_FILE, else the distribution's PEM bundle); chains to
-    /// them are also held to the public CAs' 398-day limit.
-    #[arg(long)]
-    pub system_roots: bool,
     /// Exit with status 3 when a flow has a finding of this severity or higher (or, with
     /// `failed`, a failed handshake).
     #[arg(long, value_enum, value_name = "WHAT")]
     pub fail_on: Option<FailOn>,
+    /// Flow limits, policy and trust roots.
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 /// Arguments of `live` in a build without the `live` feature: anything is accepted, so that the
@@ -193,26 +174,9 @@ pub struct LiveArgs {
     /// No banner and no totals on standard error.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Ports to take as servers when a connection is picked up mid-stream.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "PORTS",
-        default_value = "443,8443,465,993,995,636,853,5061,3269,989,990,992,994"
-    )]
-    pub server_ports: Vec<u16>,
-    /// Flows tracked at once; the oldest is reported early when full.
-    #[arg(long, value_name = "N", default_value_t = 200_000)]
-    pub max_flows: usize,
-    /// Which weaknesses count as findings, and how severe.
-    #[arg(long, value_enum, default_value_t = PolicyChoice::Intermediate)]
-    pub policy: PolicyChoice,
-    /// PEM file of trusted roots (repeatable), as for `read`.
-    #[arg(long = "ca-file", value_name = "PEM")]
-    pub ca_file: Vec<std::path::PathBuf>,
-    /// Trust the system's roots, as for `read`.
-    #[arg(long)]
-    pub system_roots: bool,
+    /// Flow limits, policy and trust roots, as for `read`.
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 #[cfg(feature = "live")]
@@ -242,4 +206,32 @@ pub fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::
         Some(_) => args.insert(1, "read".into()),
     }
     args
+}
+
+/// Options shared by `read` and `live`: how flows are tracked and judged.
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
+    /// Ports to take as servers when a capture starts mid-stream (TLS is detected by content on
+    /// every port).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "PORTS",
+        default_value = "443,8443,465,993,995,636,853,5061,3269,989,990,992,994"
+    )]
+    pub server_ports: Vec<u16>,
+    /// Flows tracked at once; the oldest is reported early when full.
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    pub max_flows: usize,
+    /// Which weaknesses count as findings, and how severe (Mozilla's server-side TLS levels).
+    #[arg(long, value_enum, default_value_t = PolicyChoice::Intermediate)]
+    pub policy: PolicyChoice,
+    /// PEM file of trusted roots (repeatable): a server chain that does not end at one of them
+    /// gets cert.untrusted_root.
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub ca_file: Vec<std::path::PathBuf>,
+    /// Trust the system's roots ($SSL_CERT_FILE, else the distribution's PEM bundle); chains to
+    /// them are also held to the public CAs' 398-day limit.
+    #[arg(long)]
+    pub system_roots: bool,
 }

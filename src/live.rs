@@ -31,7 +31,7 @@ pub fn run(a: LiveArgs) -> ExitCode {
         return ExitCode::from(2);
     };
     // Read as root, before anything else: a bad file is a usage error.
-    let trust = match super::load_trust(&a.ca_file, a.system_roots) {
+    let trust = match super::load_trust(&a.analysis.ca_file, a.analysis.system_roots) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("tlsnoop: {e}");
@@ -109,18 +109,18 @@ pub fn run(a: LiveArgs) -> ExitCode {
     }
 
     let mut engine_opts = EngineOptions {
-        server_ports: a.server_ports.clone(),
+        server_ports: a.analysis.server_ports.clone(),
         report_when_decided: true,
         decide_timeout_secs: a.timeout,
         ..Default::default()
     };
-    engine_opts.limits.max_flows = a.max_flows.max(1);
+    engine_opts.limits.max_flows = a.analysis.max_flows.max(1);
     let mut engine = Engine::new(engine_opts);
     engine.begin_input(0);
     let mut em = Emitter {
         sink,
         ctx: tlsnoop::analysis::Context {
-            policy: super::policy(a.policy),
+            policy: super::policy(a.analysis.policy),
             trust,
         },
         count: a.count,

@@ -145,12 +145,12 @@ fn load_trust(ca_files: &[std::path::PathBuf], system: bool) -> Result<Option<Tr
 
 fn read(a: ReadArgs) -> ExitCode {
     let mut opts = EngineOptions {
-        server_ports: a.server_ports.clone(),
+        server_ports: a.analysis.server_ports.clone(),
         ..Default::default()
     };
     opts.limits.max_handshake_bytes = a.max_handshake_bytes;
     opts.limits.max_handshake_message = a.max_handshake_bytes;
-    opts.limits.max_flows = a.max_flows.max(1);
+    opts.limits.max_flows = a.analysis.max_flows.max(1);
     let (out, is_tty): (Box<dyn Write>, bool) = match &a.output {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => (Box::new(io::BufWriter::new(f)), false),
@@ -174,7 +174,7 @@ fn read(a: ReadArgs) -> ExitCode {
         Format::Json => Box::new(json::JsonSink::new(out)),
         Format::Jsonl => Box::new(json::JsonLinesSink::new(out)),
     };
-    let trust = match load_trust(&a.ca_file, a.system_roots) {
+    let trust = match load_trust(&a.analysis.ca_file, a.analysis.system_roots) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("tlsnoop: {e}");
@@ -182,7 +182,7 @@ fn read(a: ReadArgs) -> ExitCode {
         }
     };
     let analysis = tlsnoop::analysis::Context {
-        policy: policy(a.policy),
+        policy: policy(a.analysis.policy),
         trust,
     };
     let mut watch = FailWatch {
