@@ -602,7 +602,12 @@ fn order(out: &mut Vec<Finding>, certs: &[CertInfo], i: usize, c: &CertInfo) {
     // (issuer_index is the first match).
     let next = (i + 1..certs.len()).find(|&k| certs.get(k).is_some_and(|x| x.sha256 != c.sha256));
     let next_cert = next.and_then(|k| certs.get(k).map(|x| (k, x)));
-    if next_cert.is_some_and(|(_, x)| cert::is_issued_by(&c.der, &x.der)) {
+    // The next one being the recorded issuer settles it without parsing the DER again.
+    if next_cert.is_some_and(|(k, x)| {
+        k == j
+            || x.sha256 == certs.get(j).map_or("", |p| p.sha256.as_str())
+            || cert::is_issued_by(&c.der, &x.der)
+    }) {
         return;
     }
     let Some(p) = certs.get(j) else { return };

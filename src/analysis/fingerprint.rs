@@ -26,9 +26,8 @@
 //! still listed).
 
 use crate::names::is_grease;
-use crate::record::{ClientHelloInfo, Fingerprints, Negotiation, ServerHelloInfo};
+use crate::record::{push_hex, ClientHelloInfo, Fingerprints, Hex16, Negotiation, ServerHelloInfo};
 use md5::{Digest, Md5};
-use std::fmt::Write as _;
 
 /// Extension type of server_name.
 const EXT_SNI: u16 = 0x0000;
@@ -66,14 +65,18 @@ pub fn ja3_string(ch: &ClientHelloInfo) -> Option<String> {
         return None;
     }
     let point_formats: Vec<u16> = ch.ec_point_formats.iter().map(|&p| u16::from(p)).collect();
-    Some(format!(
-        "{},{},{},{},{}",
-        ch.legacy_version,
-        dec_list(&ch.cipher_suites),
-        dec_list(&ch.extensions),
-        dec_list(&ch.groups),
-        dec_list(&point_formats),
-    ))
+    let mut s = String::with_capacity(256);
+    s.push_str(itoa::Buffer::new().format(ch.legacy_version));
+    for list in [
+        &ch.cipher_suites,
+        &ch.extensions,
+        &ch.groups,
+        &point_formats,
+    ] {
+        s.push(',');
+        s.push_str(&dec_list(list));
+    }
+    Some(s)
 }
 
 /// The JA3S string of a ServerHello; `None` for an SSLv2 SERVER-HELLO.
@@ -190,14 +193,16 @@ fn no_grease(v: &[u16]) -> Vec<u16> {
     v.iter().copied().filter(|x| !is_grease(*x)).collect()
 }
 
-/// Decimal values without GREASE, joined by `-`.
+/// Decimal values without GREASE, joined by `-`. (itoa rather than `write!`: fingerprints are
+/// computed for every flow and `core::fmt` was a visible share of a run.)
 fn dec_list(v: &[u16]) -> String {
-    let mut s = String::new();
+    let mut s = String::with_capacity(v.len() * 6);
+    let mut buf = itoa::Buffer::new();
     for x in v.iter().filter(|x| !is_grease(**x)) {
         if !s.is_empty() {
             s.push('-');
         }
-        let _ = write!(s, "{x}");
+        s.push_str(buf.format(*x));
     }
     s
 }
@@ -209,16 +214,14 @@ fn hex_list(v: &[u16]) -> String {
         if i > 0 {
             s.push(',');
         }
-        let _ = write!(s, "{x:04x}");
+        s.push_str(&Hex16(*x).text().as_str()[2..]);
     }
     s
 }
 
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
+    push_hex(&mut s, bytes);
     s
 }
 
@@ -232,9 +235,7 @@ fn hash12(s: &str, empty: bool) -> String {
         return "000000000000".to_string();
     }
     let d = ring::digest::digest(&ring::digest::SHA256, s.as_bytes());
-    let mut h = hex(d.as_ref());
-    h.truncate(12);
-    h
+    hex(d.as_ref().get(..6).unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -17,12 +17,12 @@ use conn::{close, feed, Conn, FrameCtx};
 use crate::capture::Frame;
 use crate::config::Limits;
 use crate::decode::{Decoded, Decoder, DefragLimits, TcpSegment};
-use crate::flow::key::FlowKey;
+use crate::flow::key::{FlowKey, FlowMap, FlowSet};
 use crate::flow::reassembly::Reassembler;
 use crate::record::{CloseKind, Negotiation, Stats, Timestamp};
 use crate::tls::TlsFlow;
 use order::Orderer;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Options the engine needs beyond the limits.
 #[derive(Debug, Clone)]
@@ -69,7 +69,7 @@ pub struct Engine {
 /// Every connection being followed, and what is needed to finish and order them.
 struct FlowTable {
     opts: EngineOptions,
-    flows: HashMap<FlowKey, Box<Conn>>,
+    flows: FlowMap<Box<Conn>>,
     /// Connections closed by FIN/RST: their trailing ACKs and retransmissions are ignored until
     /// a new SYN reuses the ports.
     closed: Tombstones,
@@ -98,7 +98,7 @@ impl Engine {
             decoder: Decoder::new(DefragLimits::default()),
             table: FlowTable {
                 opts,
-                flows: HashMap::new(),
+                flows: FlowMap::default(),
                 closed: Tombstones::default(),
                 fifo: VecDeque::new(),
                 order,
@@ -572,7 +572,7 @@ pub const TICK_SWEEP_STEP: usize = 16_384;
 /// their timeout (capture time), and moves live ones to the back. Constant work per new flow.
 #[allow(clippy::too_many_arguments)]
 fn sweep(
-    flows: &mut HashMap<FlowKey, Box<Conn>>,
+    flows: &mut FlowMap<Box<Conn>>,
     closed: &mut Tombstones,
     fifo: &mut VecDeque<(FlowKey, u64)>,
     order: &mut Orderer,
@@ -605,7 +605,7 @@ fn sweep(
 }
 
 fn evict_oldest(
-    flows: &mut HashMap<FlowKey, Box<Conn>>,
+    flows: &mut FlowMap<Box<Conn>>,
     fifo: &mut VecDeque<(FlowKey, u64)>,
     order: &mut Orderer,
     stats: &mut Stats,
@@ -631,7 +631,7 @@ const MAX_TOMBSTONES: usize = 65_536;
 /// A bounded set of recently closed connections.
 #[derive(Default)]
 struct Tombstones {
-    set: std::collections::HashSet<FlowKey>,
+    set: FlowSet,
     order: VecDeque<FlowKey>,
 }
 

@@ -1,6 +1,18 @@
 //! The flow key: the same for both directions of a TCP connection.
 
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
+
+/// The hasher of the flow tables: foldhash, seeded at random per table. SipHash (std's default)
+/// was a visible share of a run; foldhash is several times faster and still keyed, so crafted
+/// addresses cannot aim at one bucket without knowing the seed.
+pub type FlowHasher = foldhash::fast::RandomState;
+
+/// A map keyed by connection.
+pub type FlowMap<V> = HashMap<FlowKey, V, FlowHasher>;
+
+/// A set of connections.
+pub type FlowSet = HashSet<FlowKey, FlowHasher>;
 
 /// A TCP connection's address pair, ordered so both directions give the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

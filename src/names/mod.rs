@@ -95,10 +95,20 @@ impl CipherSuiteInfo {
 /// Facts about cipher suite `id`, or `None` if unknown, a signalling value
 /// (see [`scsv`]) or GREASE (see [`is_grease`]).
 pub fn cipher_suite(id: u16) -> Option<&'static CipherSuiteInfo> {
-    CIPHER_SUITES
-        .binary_search_by_key(&id, |s| s.id)
-        .ok()
-        .map(|i| &CIPHER_SUITES[i])
+    // Looked up many times per flow (names, findings, reports): a table indexed by the id
+    // (128 KiB, built once) instead of a binary search, which was a visible share of a run.
+    static INDEX: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut t = vec![u16::MAX; 1 << 16];
+        for (i, s) in CIPHER_SUITES.iter().enumerate() {
+            if let (Some(slot), Ok(i)) = (t.get_mut(usize::from(s.id)), u16::try_from(i)) {
+                *slot = i;
+            }
+        }
+        t
+    });
+    let i = *index.get(usize::from(id))?;
+    CIPHER_SUITES.get(usize::from(i))
 }
 
 /// Every known cipher suite, sorted by id.

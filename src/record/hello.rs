@@ -5,7 +5,7 @@
 //! names (`cipher_suites` + `cipher_suite_names`), where a name is null when unknown and
 //! `"GREASE"` for RFC 8701 values.
 
-use super::{hex16, hex8};
+use super::{Hex16, Hex8};
 use crate::names;
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
@@ -56,27 +56,53 @@ impl ClientHelloInfo {
     }
 }
 
-fn ids(v: &[u16]) -> Vec<String> {
-    v.iter().map(|x| hex16(*x)).collect()
+/// A list of code points, serialized as `["0x1301", ...]` without building strings.
+struct Ids<'a>(&'a [u16]);
+
+impl Serialize for Ids<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|x| Hex16(*x)))
+    }
 }
 
-fn named(v: &[u16], namer: fn(u16) -> Option<&'static str>) -> Vec<Option<&'static str>> {
-    v.iter()
-        .map(|x| {
+fn ids(v: &[u16]) -> Ids<'_> {
+    Ids(v)
+}
+
+/// The names parallel to [`Ids`]: null when unknown, `"GREASE"` for RFC 8701 values.
+struct Named<'a>(&'a [u16], fn(u16) -> Option<&'static str>);
+
+impl Serialize for Named<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let namer = self.1;
+        s.collect_seq(self.0.iter().map(|x| {
             if names::is_grease(*x) {
                 Some("GREASE")
             } else {
                 namer(*x)
             }
-        })
-        .collect()
+        }))
+    }
+}
+
+fn named(v: &[u16], namer: fn(u16) -> Option<&'static str>) -> Named<'_> {
+    Named(v, namer)
+}
+
+/// A list of 8-bit code points, serialized as `["0x00", ...]`.
+struct Ids8<'a>(&'a [u8]);
+
+impl Serialize for Ids8<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|x| Hex8(*x)))
+    }
 }
 
 impl Serialize for ClientHelloInfo {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("ClientHello", 20)?;
         st.serialize_field("frame", &self.frame)?;
-        st.serialize_field("legacy_version", &hex16(self.legacy_version))?;
+        st.serialize_field("legacy_version", &Hex16(self.legacy_version))?;
         st.serialize_field("versions", &ids(&self.versions))?;
         st.serialize_field("version_names", &named(&self.versions, names::version))?;
         st.serialize_field("cipher_suites", &ids(&self.cipher_suites))?;
@@ -104,10 +130,8 @@ impl Serialize for ClientHelloInfo {
         st.serialize_field("alpn", &self.alpn)?;
         st.serialize_field("sni", &self.sni)?;
         st.serialize_field("session_id_length", &self.session_id_length)?;
-        let comp: Vec<String> = self.compression_methods.iter().map(|m| hex8(*m)).collect();
-        st.serialize_field("compression_methods", &comp)?;
-        let pf: Vec<String> = self.ec_point_formats.iter().map(|m| hex8(*m)).collect();
-        st.serialize_field("ec_point_formats", &pf)?;
+        st.serialize_field("compression_methods", &Ids8(&self.compression_methods))?;
+        st.serialize_field("ec_point_formats", &Ids8(&self.ec_point_formats))?;
         st.serialize_field("sslv2_format", &self.sslv2_format)?;
         st.end()
     }
@@ -140,17 +164,17 @@ impl Serialize for ServerHelloInfo {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("ServerHello", 9)?;
         st.serialize_field("frame", &self.frame)?;
-        st.serialize_field("legacy_version", &hex16(self.legacy_version))?;
-        st.serialize_field("version", &self.version.map(hex16))?;
-        st.serialize_field("cipher_suite", &hex16(self.cipher_suite))?;
+        st.serialize_field("legacy_version", &Hex16(self.legacy_version))?;
+        st.serialize_field("version", &self.version.map(Hex16))?;
+        st.serialize_field("cipher_suite", &Hex16(self.cipher_suite))?;
         st.serialize_field("extensions", &ids(&self.extensions))?;
         st.serialize_field(
             "extension_names",
             &named(&self.extensions, names::extension),
         )?;
-        st.serialize_field("key_share_group", &self.key_share_group.map(hex16))?;
+        st.serialize_field("key_share_group", &self.key_share_group.map(Hex16))?;
         st.serialize_field("session_id_length", &self.session_id_length)?;
-        st.serialize_field("compression_method", &hex8(self.compression_method))?;
+        st.serialize_field("compression_method", &Hex8(self.compression_method))?;
         st.end()
     }
 }

@@ -34,18 +34,93 @@ impl Version {
 
 impl Serialize for Version {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.name())
+        match names::version(self.0) {
+            Some(n) => s.serialize_str(n),
+            None => Hex16(self.0).serialize(s),
+        }
     }
 }
 
 /// Writes a 16-bit code point as `"0x1301"`.
 pub fn hex16(v: u16) -> String {
-    format!("0x{v:04x}")
+    Hex16(v).text().as_str().to_string()
 }
 
 /// Writes an 8-bit code point as `"0x01"`.
 pub fn hex8(v: u8) -> String {
-    format!("0x{v:02x}")
+    Hex8(v).text().as_str().to_string()
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// The lower-case hex digit of the low nibble of `v`.
+fn nibble(v: u32) -> u8 {
+    HEX_DIGITS.get((v & 0xf) as usize).copied().unwrap_or(b'0')
+}
+
+/// A 16-bit code point that serializes as `"0x1301"` from a stack buffer. Records carry
+/// thousands of these per flow, and `format!` for each was a measurable share of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Hex16(pub u16);
+
+/// The text of a [`Hex16`] or [`Hex8`]: ASCII held on the stack.
+#[derive(Debug, Clone, Copy)]
+pub struct HexText<const N: usize>([u8; N]);
+
+impl<const N: usize> HexText<N> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and "0x" are ever written into the buffer.
+        std::str::from_utf8(&self.0).unwrap_or("0x????")
+    }
+}
+
+impl Hex16 {
+    /// `"0x1301"`.
+    pub fn text(self) -> HexText<6> {
+        let v = u32::from(self.0);
+        HexText([
+            b'0',
+            b'x',
+            nibble(v >> 12),
+            nibble(v >> 8),
+            nibble(v >> 4),
+            nibble(v),
+        ])
+    }
+}
+
+impl Serialize for Hex16 {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.text().as_str())
+    }
+}
+
+/// An 8-bit code point that serializes as `"0x01"` from a stack buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Hex8(pub u8);
+
+impl Hex8 {
+    /// `"0x01"`.
+    pub fn text(self) -> HexText<4> {
+        let v = u32::from(self.0);
+        HexText([b'0', b'x', nibble(v >> 4), nibble(v)])
+    }
+}
+
+impl Serialize for Hex8 {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.text().as_str())
+    }
+}
+
+/// Appends the lower-case hex of `bytes` to `out`.
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    out.reserve(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(nibble(u32::from(*b) >> 4)));
+        out.push(char::from(nibble(u32::from(*b))));
+    }
 }
 
 /// One end of a TCP connection.
@@ -110,7 +185,7 @@ impl Serialize for CipherSuite {
         use serde::ser::SerializeStruct;
         let info = names::cipher_suite(self.0);
         let mut st = s.serialize_struct("CipherSuite", 9)?;
-        st.serialize_field("id", &hex16(self.0))?;
+        st.serialize_field("id", &Hex16(self.0))?;
         st.serialize_field("iana", &self.iana())?;
         st.serialize_field("openssl", &self.openssl())?;
         st.serialize_field("kx", &info.map(|c| c.kx))?;
