@@ -17,6 +17,8 @@ pub(super) struct Probe {
 
 pub(super) struct Conn {
     pub(super) seq: u64,
+    /// Where its record goes in the output (see [`super::order`]).
+    pub(super) key: super::OrderKey,
     pub(super) input: usize,
     pub(super) first_frame: u64,
     pub(super) first_ts: Timestamp,
@@ -65,9 +67,9 @@ impl Conn {
 }
 
 #[derive(Clone, Copy)]
-pub(super) struct FrameCtx {
-    pub(super) number: u64,
-    pub(super) ts: Timestamp,
+pub(crate) struct FrameCtx {
+    pub(crate) number: u64,
+    pub(crate) ts: Timestamp,
 }
 
 pub(super) fn close(conn: &mut Conn, side: usize, kind: CloseKind, frame: u64) {

@@ -10,7 +10,8 @@
 //! the timeouts while no packet arrives.
 
 mod conn;
-mod order;
+pub mod order;
+pub mod parallel;
 
 use conn::{close, feed, Conn, FrameCtx};
 
@@ -21,7 +22,7 @@ use crate::flow::key::{FlowKey, FlowMap, FlowSet};
 use crate::flow::reassembly::Reassembler;
 use crate::record::{CloseKind, Negotiation, Stats, Timestamp};
 use crate::tls::TlsFlow;
-use order::Orderer;
+use order::{Merge, OrderKey, Tracker};
 use std::collections::VecDeque;
 
 /// Options the engine needs beyond the limits.
@@ -61,125 +62,90 @@ impl Default for EngineOptions {
 
 /// Decodes frames and turns them into negotiation records.
 pub struct Engine {
-    decoder: Decoder,
+    front: Frontend,
     table: FlowTable,
+    /// Records waiting for their id (not used with `report_when_decided`).
+    merge: Merge<Negotiation>,
+    /// Ids given so far with `report_when_decided`.
+    reported: u64,
+}
+
+/// The per-input half that every frame passes through before its flow is known: decoding,
+/// defragmentation, frame counters and the capture clock.
+pub(crate) struct Frontend {
+    decoder: Decoder,
     unsupported_links: Vec<(u32, u64)>,
-}
-
-/// Every connection being followed, and what is needed to finish and order them.
-struct FlowTable {
-    opts: EngineOptions,
-    flows: FlowMap<Box<Conn>>,
-    /// Connections closed by FIN/RST: their trailing ACKs and retransmissions are ignored until
-    /// a new SYN reuses the ports.
-    closed: Tombstones,
-    /// Creation order, swept for timeouts and used for eviction when `max_flows` is reached.
-    fifo: VecDeque<(FlowKey, u64)>,
-    order: Orderer,
-    next_seq: u64,
+    /// Frames, truncated frames and decode errors (the flow counters live in the tables).
+    pub(crate) stats: Stats,
+    /// The latest capture time seen in this input (timestamps need not be in order).
+    pub(crate) clock: Timestamp,
+    /// The last frame number seen in this input.
+    pub(crate) frame: u64,
     input: usize,
-    stats: Stats,
-    /// Bytes held by every flow's reassembly and handshake buffers.
-    buffered: usize,
-    /// With `report_when_decided`: TLS flows by the time their handshake must be decided,
-    /// in the order their TLS was found (so deadlines only grow).
-    pending: VecDeque<(FlowKey, u64, Timestamp)>,
 }
 
-impl Engine {
-    /// A new engine.
-    pub fn new(opts: EngineOptions) -> Self {
-        let order = if opts.report_when_decided {
-            Orderer::in_report_order()
-        } else {
-            Orderer::default()
-        };
-        Engine {
+impl Frontend {
+    pub(crate) fn new() -> Self {
+        Frontend {
             decoder: Decoder::new(DefragLimits::default()),
-            table: FlowTable {
-                opts,
-                flows: FlowMap::default(),
-                closed: Tombstones::default(),
-                fifo: VecDeque::new(),
-                order,
-                next_seq: 0,
-                input: 0,
-                stats: Stats::default(),
-                buffered: 0,
-                pending: VecDeque::new(),
-            },
             unsupported_links: Vec::new(),
+            stats: Stats::default(),
+            clock: Timestamp::default(),
+            frame: 0,
+            input: 0,
         }
     }
 
     /// Starts a new input file: its frames are numbered from 1 again.
-    pub fn begin_input(&mut self, input: usize) {
-        self.table.input = input;
+    pub(crate) fn begin_input(&mut self, input: usize) {
+        self.input = input;
         // Fragments never combine across files; the decoder's counters are per input.
         self.decoder = Decoder::new(DefragLimits::default());
         self.unsupported_links.clear();
+        self.clock = Timestamp::default();
+        self.frame = 0;
     }
 
-    /// Counters so far.
-    pub fn stats(&self) -> &Stats {
-        &self.table.stats
-    }
-
-    /// Processes one frame; finished records are passed to `out` in order of first packet.
-    pub fn frame(&mut self, frame: &Frame<'_>, out: &mut dyn FnMut(Negotiation)) {
-        let table = &mut self.table;
-        table.stats.packets += 1;
+    /// Decodes one frame down to its TCP segment, counting what is not one.
+    pub(crate) fn decode<'a>(&'a mut self, frame: &'a Frame<'_>) -> Option<TcpSegment<'a>> {
+        self.stats.packets += 1;
+        self.frame = frame.number;
+        self.clock = self.clock.max(frame.ts);
         if (frame.data.len() as u64) < u64::from(frame.orig_len) {
-            table.stats.truncated_packets += 1;
+            self.stats.truncated_packets += 1;
         }
-        let seg = match self.decoder.decode(frame) {
-            Decoded::Tcp(seg) => seg,
+        match self.decoder.decode(frame) {
+            Decoded::Tcp(seg) => Some(seg),
             Decoded::Malformed(_) => {
-                table.stats.decode_errors += 1;
-                return;
+                self.stats.decode_errors += 1;
+                None
             }
             Decoded::UnsupportedLink(l) => {
                 match self.unsupported_links.iter_mut().find(|(t, _)| *t == l.0) {
                     Some((_, n)) => *n += 1,
                     None => self.unsupported_links.push((l.0, 1)),
                 }
-                return;
+                None
             }
-            Decoded::NotTcp | Decoded::FragmentHeld => return,
-        };
-        let ctx = FrameCtx {
-            number: frame.number,
-            ts: frame.ts,
-        };
-        table.segment(&seg, ctx);
-        table.expire_undecided(frame.ts);
-        table.order.release(Some(frame.ts), out);
+            Decoded::NotTcp | Decoded::FragmentHeld => None,
+        }
     }
 
-    /// Lets time pass without a packet (live capture calls it a few times a second with the
-    /// wall-clock time): handshakes undecided past `decide_timeout_secs` are reported
-    /// (`report_when_decided`), connections idle past their timeout are finished, and records
-    /// waiting for the orderer's timeout are released. At most [`TICK_SWEEP_STEP`] connections
-    /// are looked at per call, so a huge table is swept over several ticks.
-    pub fn tick(&mut self, now: Timestamp, out: &mut dyn FnMut(Negotiation)) {
-        let t = &mut self.table;
-        t.expire_undecided(now);
-        sweep(
-            &mut t.flows,
-            &mut t.closed,
-            &mut t.fifo,
-            &mut t.order,
-            &mut t.stats,
-            &mut t.buffered,
-            &t.opts.limits,
-            now,
-            TICK_SWEEP_STEP,
-        );
-        t.order.release(Some(now), out);
+    /// The key of the next frame of this input.
+    pub(crate) fn next_key(&self) -> OrderKey {
+        OrderKey {
+            input: self.input,
+            frame: self.frame.saturating_add(1),
+        }
     }
 
-    /// Notes for the input just read (unsupported link types).
-    pub fn input_notes(&self) -> Vec<String> {
+    /// Ends the input: fragments still held are counted.
+    pub(crate) fn finish(&mut self) {
+        self.decoder.finish();
+    }
+
+    /// Notes for the input just read (unsupported link types, fragments).
+    pub(crate) fn notes(&self) -> Vec<String> {
         let mut notes: Vec<String> = self
             .unsupported_links
             .iter()
@@ -193,11 +159,152 @@ impl Engine {
         notes.extend(self.decoder.stats().notes(self.decoder.limits()));
         notes
     }
+}
+
+/// Every connection being followed, and what is needed to finish and order them. With
+/// `--threads N` each worker thread has one, holding the flows whose address pair hashes to it.
+pub(super) struct FlowTable {
+    opts: EngineOptions,
+    flows: FlowMap<Box<Conn>>,
+    /// Connections closed by FIN/RST: their trailing ACKs and retransmissions are ignored until
+    /// a new SYN reuses the ports.
+    closed: Tombstones,
+    /// Creation order, swept for timeouts and used for eviction when `max_flows` is reached.
+    fifo: VecDeque<(FlowKey, u64)>,
+    order: Tracker,
+    next_seq: u64,
+    input: usize,
+    stats: Stats,
+    /// Bytes held by every flow's reassembly and handshake buffers.
+    buffered: usize,
+    /// With `report_when_decided`: TLS flows by the time their handshake must be decided,
+    /// in the order their TLS was found (so deadlines only grow).
+    pending: VecDeque<(FlowKey, u64, Timestamp)>,
+}
+
+impl Engine {
+    /// A new engine.
+    pub fn new(opts: EngineOptions) -> Self {
+        Engine {
+            front: Frontend::new(),
+            table: FlowTable::new(opts),
+            merge: Merge::new(1),
+            reported: 0,
+        }
+    }
+
+    /// Starts a new input file: its frames are numbered from 1 again.
+    pub fn begin_input(&mut self, input: usize) {
+        self.table.input = input;
+        self.front.begin_input(input);
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> Stats {
+        let mut s = self.front.stats.clone();
+        s += &self.table.stats;
+        s
+    }
+
+    /// Processes one frame; finished records are passed to `out` in order of first packet.
+    pub fn frame(&mut self, frame: &Frame<'_>, out: &mut dyn FnMut(Negotiation)) {
+        let clock = self.front.clock.max(frame.ts);
+        if let Some(seg) = self.front.decode(frame) {
+            let ctx = FrameCtx {
+                number: frame.number,
+                ts: frame.ts,
+            };
+            self.table.segment(&seg, ctx, clock);
+        }
+        self.table.expire_undecided(frame.ts);
+        let (clock, next) = (self.front.clock, self.front.next_key());
+        self.release(clock, next, out);
+    }
+
+    /// Passes on finished records: at once with `report_when_decided`, else through the merge
+    /// once the table's watermark has passed them.
+    fn release(&mut self, now: Timestamp, next: OrderKey, out: &mut dyn FnMut(Negotiation)) {
+        if self.table.opts.report_when_decided {
+            for (_, mut r) in self.table.order.take_done() {
+                self.reported += 1;
+                r.id = self.reported;
+                out(r);
+            }
+            return;
+        }
+        for (key, r) in self.table.order.take_done() {
+            self.merge.push(0, key, r);
+        }
+        self.merge.mark(0, self.table.order.watermark(now, next));
+        let _ = self.merge.release::<()>(&mut |id, mut r| {
+            r.id = id;
+            out(r);
+            Ok(())
+        });
+    }
+
+    /// Lets time pass without a packet (live capture calls it a few times a second with the
+    /// wall-clock time): handshakes undecided past `decide_timeout_secs` are reported
+    /// (`report_when_decided`), connections idle past their timeout are finished, and records
+    /// waiting for the orderer's timeout are released. At most [`TICK_SWEEP_STEP`] connections
+    /// are looked at per call, so a huge table is swept over several ticks.
+    pub fn tick(&mut self, now: Timestamp, out: &mut dyn FnMut(Negotiation)) {
+        let t = &mut self.table;
+        t.expire_undecided(now);
+        t.sweep_now(now, TICK_SWEEP_STEP);
+        let next = self.front.next_key();
+        self.release(now, next, out);
+    }
+
+    /// Notes for the input just read (unsupported link types).
+    pub fn input_notes(&self) -> Vec<String> {
+        self.front.notes()
+    }
 
     /// Ends the current input: every open flow is finished and reported.
     pub fn end_input(&mut self, out: &mut dyn FnMut(Negotiation)) {
-        self.decoder.finish();
-        let t = &mut self.table;
+        self.front.finish();
+        self.table.end_input();
+        let end = OrderKey::end_of(self.table.input);
+        self.release(self.front.clock, end, out);
+    }
+}
+
+impl FlowTable {
+    /// An empty table.
+    pub(super) fn new(opts: EngineOptions) -> Self {
+        FlowTable {
+            opts,
+            flows: FlowMap::default(),
+            closed: Tombstones::default(),
+            fifo: VecDeque::new(),
+            order: Tracker::default(),
+            next_seq: 0,
+            input: 0,
+            stats: Stats::default(),
+            buffered: 0,
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// Sweeps up to `step` connections for timeouts at capture time `now`.
+    pub(super) fn sweep_now(&mut self, now: Timestamp, step: usize) {
+        sweep(
+            &mut self.flows,
+            &mut self.closed,
+            &mut self.fifo,
+            &mut self.order,
+            &mut self.stats,
+            &mut self.buffered,
+            &self.opts.limits,
+            now,
+            step,
+        );
+    }
+
+    /// Finishes every open flow (the end of an input).
+    pub(super) fn end_input(&mut self) {
+        let t = self;
         let keys: Vec<(FlowKey, u64)> = t.fifo.drain(..).collect();
         for (k, seq) in keys {
             if t.flows.get(&k).is_some_and(|c| c.seq == seq) {
@@ -209,14 +316,17 @@ impl Engine {
         t.flows.clear();
         t.closed = Tombstones::default();
         t.pending.clear();
-        t.order.release(None, out);
+        t.order.clear();
     }
 }
 
 impl FlowTable {
     /// Follows one TCP segment: finds or creates its connection, reassembles, feeds TLS,
     /// closes and accounts for buffered bytes.
-    fn segment(&mut self, seg: &TcpSegment<'_>, f: FrameCtx) {
+    ///
+    /// `clock` is the latest capture time seen so far (timestamps need not be in order): it
+    /// decides whether a flow that shows TLS late is keyed by its first frame.
+    pub(super) fn segment(&mut self, seg: &TcpSegment<'_>, f: FrameCtx, clock: Timestamp) {
         let FlowTable {
             opts,
             flows,
@@ -232,6 +342,18 @@ impl FlowTable {
         let opts: &EngineOptions = opts;
         let input = *input;
         let key = FlowKey::of(seg.src, seg.dst);
+        // A connection idle past its timeout is finished before this packet is looked at, as
+        // the sweep would have done: what happens does not depend on when the sweep came by
+        // (nor on how flows are spread over threads).
+        if flows
+            .get(&key)
+            .is_some_and(|c| timed_out(c, f.ts, &opts.limits))
+        {
+            if let Some(c) = flows.remove(&key) {
+                finish_conn(c, order, stats, buffered);
+                closed.insert(key);
+            }
+        }
         if !flows.contains_key(&key) && closed.contains(&key) {
             if seg.flags.syn && !seg.flags.ack {
                 closed.remove(&key);
@@ -256,7 +378,11 @@ impl FlowTable {
             }
             let seq = *next_seq;
             *next_seq += 1;
-            order.open(seq, f.ts);
+            let order_key = OrderKey {
+                input,
+                frame: f.number,
+            };
+            order.open(order_key, f.ts);
             sweep(
                 flows,
                 closed,
@@ -274,6 +400,7 @@ impl FlowTable {
                 key,
                 Box::new(Conn {
                     seq,
+                    key: order_key,
                     input,
                     first_frame: f.number,
                     first_ts: f.ts,
@@ -353,7 +480,11 @@ impl FlowTable {
         if !conn.determined {
             if conn.tls.is_some() {
                 conn.determined = true;
-                order.tls(conn.seq);
+                let at = OrderKey {
+                    input,
+                    frame: f.number,
+                };
+                conn.key = order.tls(conn.key, conn.first_ts, at, clock);
                 if opts.report_when_decided {
                     let deadline = Timestamp::new(
                         f.ts.secs.saturating_add(opts.decide_timeout_secs),
@@ -363,7 +494,7 @@ impl FlowTable {
                 }
             } else if conn.not_tls {
                 conn.determined = true;
-                order.finish(conn.seq, None);
+                order.finish(conn.key, None);
             }
         }
         if seg.flags.fin {
@@ -471,7 +602,7 @@ impl FlowTable {
 /// reassembly buffers, so that its later packets are recognised and ignored.
 fn report_early(
     conn: &mut Conn,
-    order: &mut Orderer,
+    order: &mut Tracker,
     stats: &mut Stats,
     buffered: &mut usize,
     note: Option<String>,
@@ -486,7 +617,7 @@ fn report_early(
         rec.notes.push(n);
     }
     let rec = complete_record(conn, tls, rec, stats);
-    order.finish(conn.seq, Some(rec));
+    order.finish(conn.key, Some(rec));
 }
 
 /// Updates the table's total of buffered bytes with this flow's current holding.
@@ -501,7 +632,7 @@ fn account(conn: &mut Conn, total: &mut usize) {
     conn.accounted = now;
 }
 
-fn finish_conn(mut conn: Box<Conn>, order: &mut Orderer, stats: &mut Stats, buffered: &mut usize) {
+fn finish_conn(mut conn: Box<Conn>, order: &mut Tracker, stats: &mut Stats, buffered: &mut usize) {
     *buffered = buffered.saturating_sub(conn.accounted);
     if conn.reported {
         // Its record went out when its handshake was decided.
@@ -519,9 +650,9 @@ fn finish_conn(mut conn: Box<Conn>, order: &mut Orderer, stats: &mut Stats, buff
     match (conn.tls.take(), conn.rec.take()) {
         (Some(tls), Some(rec)) => {
             let rec = complete_record(&conn, tls, rec, stats);
-            order.finish(conn.seq, Some(rec));
+            order.finish(conn.key, Some(rec));
         }
-        _ => order.finish(conn.seq, None),
+        _ => order.finish(conn.key, None),
     }
 }
 
@@ -561,6 +692,13 @@ fn complete_record(
     *rec
 }
 
+/// True when `c` has been idle at capture time `now` past its timeout.
+fn timed_out(c: &Conn, now: Timestamp, limits: &Limits) -> bool {
+    let idle = now.secs.saturating_sub(c.last_ts.secs);
+    let half_closed = c.fin.iter().any(|f| *f);
+    idle > limits.idle_timeout_secs || (half_closed && idle > limits.half_closed_timeout_secs)
+}
+
 /// Entries of the creation-order list looked at per new flow: more than one, so the list
 /// shrinks faster than it grows and stays about as long as the flow table.
 const SWEEP_STEP: usize = 4;
@@ -575,7 +713,7 @@ fn sweep(
     flows: &mut FlowMap<Box<Conn>>,
     closed: &mut Tombstones,
     fifo: &mut VecDeque<(FlowKey, u64)>,
-    order: &mut Orderer,
+    order: &mut Tracker,
     stats: &mut Stats,
     buffered: &mut usize,
     limits: &Limits,
@@ -589,11 +727,7 @@ fn sweep(
         let Some(c) = flows.get(&k).filter(|c| c.seq == seq) else {
             continue;
         };
-        let idle = now.secs.saturating_sub(c.last_ts.secs);
-        let half_closed = c.fin.iter().any(|f| *f);
-        let expired = idle > limits.idle_timeout_secs
-            || (half_closed && idle > limits.half_closed_timeout_secs);
-        if expired {
+        if timed_out(c, now, limits) {
             if let Some(c) = flows.remove(&k) {
                 finish_conn(c, order, stats, buffered);
                 closed.insert(k);
@@ -607,7 +741,7 @@ fn sweep(
 fn evict_oldest(
     flows: &mut FlowMap<Box<Conn>>,
     fifo: &mut VecDeque<(FlowKey, u64)>,
-    order: &mut Orderer,
+    order: &mut Tracker,
     stats: &mut Stats,
     buffered: &mut usize,
 ) {

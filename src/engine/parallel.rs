@@ -1,0 +1,1 @@
+//! Reading with several worker threads.
