@@ -12,18 +12,16 @@
 mod conn;
 pub mod order;
 pub mod parallel;
+mod table;
 
-use conn::{close, feed, Conn, FrameCtx};
+use conn::FrameCtx;
 
 use crate::capture::Frame;
 use crate::config::Limits;
 use crate::decode::{Decoded, Decoder, DefragLimits, TcpSegment};
-use crate::flow::key::{FlowKey, FlowMap, FlowSet};
-use crate::flow::reassembly::Reassembler;
-use crate::record::{CloseKind, Negotiation, Stats, Timestamp};
-use crate::tls::TlsFlow;
-use order::{Merge, OrderKey, Tracker};
-use std::collections::VecDeque;
+use crate::record::{Negotiation, Stats, Timestamp};
+use order::{EndKey, Merge, OrderKey};
+use table::FlowTable;
 
 /// Options the engine needs beyond the limits.
 #[derive(Debug, Clone)]
@@ -161,27 +159,6 @@ impl Frontend {
     }
 }
 
-/// Every connection being followed, and what is needed to finish and order them. With
-/// `--threads N` each worker thread has one, holding the flows whose address pair hashes to it.
-pub(super) struct FlowTable {
-    opts: EngineOptions,
-    flows: FlowMap<Box<Conn>>,
-    /// Connections closed by FIN/RST: their trailing ACKs and retransmissions are ignored until
-    /// a new SYN reuses the ports.
-    closed: Tombstones,
-    /// Creation order, swept for timeouts and used for eviction when `max_flows` is reached.
-    fifo: VecDeque<(FlowKey, u64)>,
-    order: Tracker,
-    next_seq: u64,
-    input: usize,
-    stats: Stats,
-    /// Bytes held by every flow's reassembly and handshake buffers.
-    buffered: usize,
-    /// With `report_when_decided`: TLS flows by the time their handshake must be decided,
-    /// in the order their TLS was found (so deadlines only grow).
-    pending: VecDeque<(FlowKey, u64, Timestamp)>,
-}
-
 impl Engine {
     /// A new engine.
     pub fn new(opts: EngineOptions) -> Self {
@@ -224,18 +201,29 @@ impl Engine {
     /// Passes on finished records: at once with `report_when_decided`, else through the merge
     /// once the table's watermark has passed them.
     fn release(&mut self, now: Timestamp, next: OrderKey, out: &mut dyn FnMut(Negotiation)) {
+        let order = &mut self.table.order;
         if self.table.opts.report_when_decided {
-            for (_, mut r) in self.table.order.take_done() {
+            order.take_tls().for_each(drop);
+            for (_, mut r) in order.take_done() {
                 self.reported += 1;
                 r.id = self.reported;
                 out(r);
             }
             return;
         }
-        for (key, r) in self.table.order.take_done() {
-            self.merge.push(0, key, r);
+        for key in order.take_tls() {
+            self.merge.tls(key);
         }
-        self.merge.mark(0, self.table.order.watermark(now, next));
+        for (end, r) in order.take_done() {
+            self.merge.done(end, r);
+        }
+        let ids = order.watermark(now, next);
+        let end = if next.frame == u64::MAX {
+            EndKey::end_of(next.input)
+        } else {
+            EndKey::clock(next.input, now)
+        };
+        self.merge.mark(0, ids, end);
         let _ = self.merge.release::<()>(&mut |id, mut r| {
             r.id = id;
             out(r);
@@ -251,7 +239,7 @@ impl Engine {
     pub fn tick(&mut self, now: Timestamp, out: &mut dyn FnMut(Negotiation)) {
         let t = &mut self.table;
         t.expire_undecided(now);
-        t.sweep_now(now, TICK_SWEEP_STEP);
+        t.advance(now);
         let next = self.front.next_key();
         self.release(now, next, out);
     }
@@ -267,525 +255,6 @@ impl Engine {
         self.table.end_input();
         let end = OrderKey::end_of(self.table.input);
         self.release(self.front.clock, end, out);
-    }
-}
-
-impl FlowTable {
-    /// An empty table.
-    pub(super) fn new(opts: EngineOptions) -> Self {
-        FlowTable {
-            opts,
-            flows: FlowMap::default(),
-            closed: Tombstones::default(),
-            fifo: VecDeque::new(),
-            order: Tracker::default(),
-            next_seq: 0,
-            input: 0,
-            stats: Stats::default(),
-            buffered: 0,
-            pending: VecDeque::new(),
-        }
-    }
-
-    /// Sweeps up to `step` connections for timeouts at capture time `now`.
-    pub(super) fn sweep_now(&mut self, now: Timestamp, step: usize) {
-        sweep(
-            &mut self.flows,
-            &mut self.closed,
-            &mut self.fifo,
-            &mut self.order,
-            &mut self.stats,
-            &mut self.buffered,
-            &self.opts.limits,
-            now,
-            step,
-        );
-    }
-
-    /// Finishes every open flow (the end of an input).
-    pub(super) fn end_input(&mut self) {
-        let t = self;
-        let keys: Vec<(FlowKey, u64)> = t.fifo.drain(..).collect();
-        for (k, seq) in keys {
-            if t.flows.get(&k).is_some_and(|c| c.seq == seq) {
-                if let Some(c) = t.flows.remove(&k) {
-                    finish_conn(c, &mut t.order, &mut t.stats, &mut t.buffered);
-                }
-            }
-        }
-        t.flows.clear();
-        t.closed = Tombstones::default();
-        t.pending.clear();
-        t.order.clear();
-    }
-}
-
-impl FlowTable {
-    /// Follows one TCP segment: finds or creates its connection, reassembles, feeds TLS,
-    /// closes and accounts for buffered bytes.
-    ///
-    /// `clock` is the latest capture time seen so far (timestamps need not be in order): it
-    /// decides whether a flow that shows TLS late is keyed by its first frame.
-    pub(super) fn segment(&mut self, seg: &TcpSegment<'_>, f: FrameCtx, clock: Timestamp) {
-        let FlowTable {
-            opts,
-            flows,
-            closed,
-            fifo,
-            order,
-            next_seq,
-            input,
-            stats,
-            buffered,
-            pending,
-        } = self;
-        let opts: &EngineOptions = opts;
-        let input = *input;
-        let key = FlowKey::of(seg.src, seg.dst);
-        // A connection idle past its timeout is finished before this packet is looked at, as
-        // the sweep would have done: what happens does not depend on when the sweep came by
-        // (nor on how flows are spread over threads).
-        if flows
-            .get(&key)
-            .is_some_and(|c| timed_out(c, f.ts, &opts.limits))
-        {
-            if let Some(c) = flows.remove(&key) {
-                finish_conn(c, order, stats, buffered);
-                closed.insert(key);
-            }
-        }
-        if !flows.contains_key(&key) && closed.contains(&key) {
-            if seg.flags.syn && !seg.flags.ack {
-                closed.remove(&key);
-            } else {
-                return;
-            }
-        }
-        // A new SYN on a finished connection starts a new flow (port reuse).
-        let reuse = seg.flags.syn
-            && !seg.flags.ack
-            && flows
-                .get(&key)
-                .is_some_and(|c| c.closed() || (c.syn_seen && c.addr[0] != seg.src));
-        if reuse {
-            if let Some(c) = flows.remove(&key) {
-                finish_conn(c, order, stats, buffered);
-            }
-        }
-        if !flows.contains_key(&key) {
-            if flows.len() >= opts.limits.max_flows {
-                evict_oldest(flows, fifo, order, stats, buffered);
-            }
-            let seq = *next_seq;
-            *next_seq += 1;
-            let order_key = OrderKey {
-                input,
-                frame: f.number,
-            };
-            order.open(order_key, f.ts);
-            sweep(
-                flows,
-                closed,
-                fifo,
-                order,
-                stats,
-                buffered,
-                &opts.limits,
-                f.ts,
-                SWEEP_STEP,
-            );
-            fifo.push_back((key, seq));
-            stats.tcp_flows += 1;
-            flows.insert(
-                key,
-                Box::new(Conn {
-                    seq,
-                    key: order_key,
-                    input,
-                    first_frame: f.number,
-                    first_ts: f.ts,
-                    last_ts: f.ts,
-                    addr: [seg.src, seg.dst],
-                    reasm: [Reassembler::new(), Reassembler::new()],
-                    client_side: None,
-                    syn_seen: false,
-                    probe: Default::default(),
-                    tls: None,
-                    rec: None,
-                    early_notes: Vec::new(),
-                    fin: [false; 2],
-                    rst: false,
-                    not_tls: false,
-                    determined: false,
-                    reported: false,
-                    accounted: 0,
-                    packets: [0; 2],
-                    bytes: [0; 2],
-                    budget_hit: false,
-                    truncated: 0,
-                    first_truncated: 0,
-                }),
-            );
-        }
-        let Some(conn) = flows.get_mut(&key) else {
-            return;
-        };
-        conn.last_ts = f.ts;
-        let side = usize::from(conn.addr[0] != seg.src);
-        let other = 1 - side;
-        if let (Some(p), Some(b)) = (conn.packets.get_mut(side), conn.bytes.get_mut(side)) {
-            *p += 1;
-            *b += u64::from(seg.wire_payload_len);
-        }
-        if seg.flags.syn {
-            conn.syn_seen = true;
-            if conn.client_side.is_none() {
-                conn.client_side = Some(if seg.flags.ack { other } else { side });
-            }
-            if let Some(r) = conn.reasm.get_mut(side) {
-                r.syn(seg.seq);
-            }
-        }
-        if seg.truncated {
-            if conn.truncated == 0 {
-                conn.first_truncated = f.number;
-            }
-            conn.truncated += 1;
-        }
-        if !conn.not_tls && !conn.reported {
-            let data_seq = if seg.flags.syn {
-                seg.seq.wrapping_add(1)
-            } else {
-                seg.seq
-            };
-            feed(conn, side, f, opts, &mut |r, cb| {
-                r.push(
-                    data_seq,
-                    seg.payload,
-                    f.number,
-                    opts.limits.max_ooo_bytes,
-                    cb,
-                )
-            });
-            if seg.flags.ack {
-                feed(conn, other, f, opts, &mut |r, cb| {
-                    r.peer_ack(seg.ack, f.number, cb)
-                });
-            }
-        }
-        if let Some(rec) = conn.rec.as_mut() {
-            rec.last_seen = f.ts;
-            rec.last_frame = f.number;
-        }
-        if !conn.determined {
-            if conn.tls.is_some() {
-                conn.determined = true;
-                let at = OrderKey {
-                    input,
-                    frame: f.number,
-                };
-                conn.key = order.tls(conn.key, conn.first_ts, at, clock);
-                if opts.report_when_decided {
-                    let deadline = Timestamp::new(
-                        f.ts.secs.saturating_add(opts.decide_timeout_secs),
-                        f.ts.nanos,
-                    );
-                    pending.push_back((key, conn.seq, deadline));
-                }
-            } else if conn.not_tls {
-                conn.determined = true;
-                order.finish(conn.key, None);
-            }
-        }
-        if seg.flags.fin {
-            if let Some(r) = conn.reasm.get_mut(side) {
-                r.fin(seg.seq, seg.payload.len());
-            }
-            if !conn.fin.get(side).copied().unwrap_or(true) {
-                if let Some(x) = conn.fin.get_mut(side) {
-                    *x = true;
-                }
-                feed(conn, side, f, opts, &mut |r, cb| r.flush(cb));
-                close(conn, side, CloseKind::Fin, f.number);
-            }
-        }
-        if seg.flags.rst {
-            conn.rst = true;
-            feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
-            feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
-            close(conn, side, CloseKind::Rst, f.number);
-        }
-        if conn.closed() {
-            if let Some(c) = flows.remove(&key) {
-                finish_conn(c, order, stats, buffered);
-            }
-            closed.insert(key);
-            return;
-        } else if conn.not_tls {
-            conn.reasm = [Reassembler::default(), Reassembler::default()];
-        } else if opts.report_when_decided
-            && !conn.reported
-            && conn.tls.as_ref().is_some_and(|t| t.decided())
-        {
-            report_early(conn, order, stats, buffered, None);
-            return;
-        }
-        account(conn, buffered);
-        let held = conn
-            .reasm
-            .iter()
-            .map(Reassembler::pending_bytes)
-            .sum::<usize>();
-        if *buffered > opts.limits.max_total_buffered && held > 0 {
-            // Over the global budget: this flow stops waiting for missing data.
-            feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
-            feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
-            if let Some(rec) = conn.rec.as_mut().filter(|_| !conn.budget_hit) {
-                conn.budget_hit = true;
-                if rec.notes.len() < opts.limits.max_notes {
-                    rec.notes.push(format!(
-                    "global reassembly budget ({} MiB) reached at frame {}; out-of-order data released without waiting for the missing bytes",
-                    opts.limits.max_total_buffered >> 20,
-                    f.number
-                ));
-                }
-            }
-            account(conn, buffered);
-        }
-    }
-}
-
-impl FlowTable {
-    /// Reports every flow whose handshake is still undecided at its deadline
-    /// (`report_when_decided`).
-    fn expire_undecided(&mut self, now: Timestamp) {
-        while let Some(&(key, seq, deadline)) = self.pending.front() {
-            if now < deadline {
-                return;
-            }
-            self.pending.pop_front();
-            let Some(conn) = self
-                .flows
-                .get_mut(&key)
-                .filter(|c| c.seq == seq && !c.reported)
-            else {
-                continue;
-            };
-            if conn.tls.as_ref().is_some_and(|t| t.decided()) {
-                continue;
-            }
-            // Held out-of-order data is given up on, as at the end of a capture.
-            let f = FrameCtx {
-                number: 0,
-                ts: conn.last_ts,
-            };
-            let opts = &self.opts;
-            feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
-            feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
-            let note = format!(
-                "handshake not decided within {} s of its first TLS bytes; reported then (live --timeout), later packets not followed",
-                opts.decide_timeout_secs
-            );
-            report_early(
-                conn,
-                &mut self.order,
-                &mut self.stats,
-                &mut self.buffered,
-                Some(note),
-            );
-        }
-    }
-}
-
-/// Reports a flow before its connection ends (`report_when_decided`): the record as it stands
-/// now goes to the orderer, and the connection stays in the table without its TLS state and
-/// reassembly buffers, so that its later packets are recognised and ignored.
-fn report_early(
-    conn: &mut Conn,
-    order: &mut Tracker,
-    stats: &mut Stats,
-    buffered: &mut usize,
-    note: Option<String>,
-) {
-    let (Some(tls), Some(mut rec)) = (conn.tls.take(), conn.rec.take()) else {
-        return;
-    };
-    conn.reported = true;
-    conn.reasm = [Reassembler::default(), Reassembler::default()];
-    account(conn, buffered);
-    if let Some(n) = note {
-        rec.notes.push(n);
-    }
-    let rec = complete_record(conn, tls, rec, stats);
-    order.finish(conn.key, Some(rec));
-}
-
-/// Updates the table's total of buffered bytes with this flow's current holding.
-fn account(conn: &mut Conn, total: &mut usize) {
-    let now = conn
-        .reasm
-        .iter()
-        .map(Reassembler::pending_bytes)
-        .sum::<usize>()
-        + conn.tls.as_ref().map_or(0, |t| t.buffered_bytes());
-    *total = total.saturating_sub(conn.accounted) + now;
-    conn.accounted = now;
-}
-
-fn finish_conn(mut conn: Box<Conn>, order: &mut Tracker, stats: &mut Stats, buffered: &mut usize) {
-    *buffered = buffered.saturating_sub(conn.accounted);
-    if conn.reported {
-        // Its record went out when its handshake was decided.
-        return;
-    }
-    let dummy = EngineOptions::default();
-    let f = FrameCtx {
-        number: 0,
-        ts: conn.last_ts,
-    };
-    if !conn.not_tls {
-        feed(&mut conn, 0, f, &dummy, &mut |r, cb| r.flush(cb));
-        feed(&mut conn, 1, f, &dummy, &mut |r, cb| r.flush(cb));
-    }
-    match (conn.tls.take(), conn.rec.take()) {
-        (Some(tls), Some(rec)) => {
-            let rec = complete_record(&conn, tls, rec, stats);
-            order.finish(conn.key, Some(rec));
-        }
-        _ => order.finish(conn.key, None),
-    }
-}
-
-/// Settles a record from its connection's counters and TLS state, and counts it.
-fn complete_record(
-    conn: &Conn,
-    mut tls: Box<TlsFlow>,
-    mut rec: Box<Negotiation>,
-    stats: &mut Stats,
-) -> Negotiation {
-    if conn.truncated > 0 {
-        rec.notes.push(format!(
-            "{} frames truncated by snaplen (first at frame {})",
-            conn.truncated, conn.first_truncated
-        ));
-    }
-    rec.last_seen = conn.last_ts;
-    let c = usize::from(conn.client_side == Some(1));
-    rec.traffic = crate::record::Traffic {
-        client_packets: conn.packets[c],
-        server_packets: conn.packets[1 - c],
-        client_bytes: conn.bytes[c],
-        server_bytes: conn.bytes[1 - c],
-    };
-    tls.finish(&mut rec);
-    // A one-sided capture cannot show a failure: what the other side did is unknown.
-    let one_sided = rec.traffic.client_packets == 0 || rec.traffic.server_packets == 0;
-    if one_sided && rec.outcome == crate::record::Outcome::Failed {
-        rec.outcome = crate::record::Outcome::Incomplete;
-    }
-    stats.tls_flows += 1;
-    match rec.outcome {
-        crate::record::Outcome::Established => stats.established += 1,
-        crate::record::Outcome::Failed => stats.failed += 1,
-        crate::record::Outcome::Incomplete => stats.incomplete += 1,
-    }
-    *rec
-}
-
-/// True when `c` has been idle at capture time `now` past its timeout.
-fn timed_out(c: &Conn, now: Timestamp, limits: &Limits) -> bool {
-    let idle = now.secs.saturating_sub(c.last_ts.secs);
-    let half_closed = c.fin.iter().any(|f| *f);
-    idle > limits.idle_timeout_secs || (half_closed && idle > limits.half_closed_timeout_secs)
-}
-
-/// Entries of the creation-order list looked at per new flow: more than one, so the list
-/// shrinks faster than it grows and stays about as long as the flow table.
-const SWEEP_STEP: usize = 4;
-
-/// Entries of the creation-order list looked at per [`Engine::tick`].
-pub const TICK_SWEEP_STEP: usize = 16_384;
-
-/// A clock sweep over the creation-order list: forgets closed flows, finishes flows idle past
-/// their timeout (capture time), and moves live ones to the back. Constant work per new flow.
-#[allow(clippy::too_many_arguments)]
-fn sweep(
-    flows: &mut FlowMap<Box<Conn>>,
-    closed: &mut Tombstones,
-    fifo: &mut VecDeque<(FlowKey, u64)>,
-    order: &mut Tracker,
-    stats: &mut Stats,
-    buffered: &mut usize,
-    limits: &Limits,
-    now: Timestamp,
-    step: usize,
-) {
-    for _ in 0..step.min(fifo.len()) {
-        let Some((k, seq)) = fifo.pop_front() else {
-            return;
-        };
-        let Some(c) = flows.get(&k).filter(|c| c.seq == seq) else {
-            continue;
-        };
-        if timed_out(c, now, limits) {
-            if let Some(c) = flows.remove(&k) {
-                finish_conn(c, order, stats, buffered);
-                closed.insert(k);
-            }
-        } else {
-            fifo.push_back((k, seq));
-        }
-    }
-}
-
-fn evict_oldest(
-    flows: &mut FlowMap<Box<Conn>>,
-    fifo: &mut VecDeque<(FlowKey, u64)>,
-    order: &mut Tracker,
-    stats: &mut Stats,
-    buffered: &mut usize,
-) {
-    while let Some((k, seq)) = fifo.pop_front() {
-        if flows.get(&k).is_some_and(|c| c.seq == seq) {
-            if let Some(mut c) = flows.remove(&k) {
-                if let Some(rec) = c.rec.as_mut() {
-                    rec.notes
-                        .push("flow table full: reported before its end (see --max-flows)".into());
-                }
-                finish_conn(c, order, stats, buffered);
-            }
-            return;
-        }
-    }
-}
-
-/// How many closed connections are remembered (oldest forgotten first).
-const MAX_TOMBSTONES: usize = 65_536;
-
-/// A bounded set of recently closed connections.
-#[derive(Default)]
-struct Tombstones {
-    set: FlowSet,
-    order: VecDeque<FlowKey>,
-}
-
-impl Tombstones {
-    fn contains(&self, k: &FlowKey) -> bool {
-        self.set.contains(k)
-    }
-    fn insert(&mut self, k: FlowKey) {
-        if self.set.insert(k) {
-            self.order.push_back(k);
-            while self.order.len() > MAX_TOMBSTONES {
-                if let Some(old) = self.order.pop_front() {
-                    self.set.remove(&old);
-                }
-            }
-        }
-    }
-    fn remove(&mut self, k: &FlowKey) {
-        // Left in `order`; a stale entry only shortens the memory of one other key.
-        self.set.remove(k);
     }
 }
 

@@ -1,32 +1,36 @@
-//! Flow ids, settled in one place: ids follow each flow's [`OrderKey`], its first frame.
+//! Flow ids and the order records are written in, settled in one place.
 //!
-//! A flow's key is the frame of its first packet, except for a flow that stayed without a sign
-//! of TLS for more than [`UNDETERMINED_TIMEOUT_SECS`] of capture time after its first packet:
-//! its key is the frame in which TLS was found (payload after a long silence). Either way the
-//! key depends on the flow's own packets only, so the order is the same however the flows are
-//! spread over worker threads.
+//! * **Ids** number TLS flows by their [`OrderKey`]: the frame of the first packet, except for a
+//!   flow that stayed without a sign of TLS for more than [`UNDETERMINED_TIMEOUT_SECS`] of
+//!   capture time after its first packet, whose key is the frame in which TLS was found
+//!   (payload after a long silence).
+//! * **Records are written as flows end**, ordered by [`EndKey`]: the capture time the
+//!   connection ended (the clock at its FIN/RST or new SYN, the moment its idle timeout ran out,
+//!   or the end of the file), then the key.
 //!
-//! Two halves:
-//! * [`Tracker`], one per flow table, hands each finished TLS record on at once with its key,
-//!   and knows its table's *watermark*: no record still to come from that table has a smaller
-//!   key. A flow holds the watermark back while it could still become a TLS flow with its first
-//!   frame as key: until it is known to be TLS and finished, known not to be TLS, or silent for
+//! Both depend on each flow's own packets and the capture clock only, so output is the same
+//! however flows are spread over worker threads. Two halves:
+//! * [`Tracker`], one per flow table, passes on at once which flows turned out to be TLS and
+//!   every finished record, and knows the table's id *watermark*: no TLS flow still to be found
+//!   in that table has a smaller key. A flow holds it back while it could still turn out to be
+//!   TLS under its first-frame key: until it is known to be TLS or not, or has been silent for
 //!   the timeout.
-//! * [`Merge`] collects keyed records from any number of tables and releases them, numbered
-//!   1, 2, …, once every table's watermark has passed them. Records are therefore written as
-//!   flows finish and memory does not grow with the number of flows.
+//! * [`Merge`] collects that from any number of tables, numbers TLS flows once every table's
+//!   id watermark has passed them, and releases records in end order once every table's clock
+//!   has passed them. Memory does not grow with the number of flows: a record waits at most
+//!   until the flows before it have shown whether they are TLS.
 //!
-//! Live capture does not use either: a record is released and numbered the moment its
-//! handshake is decided, so that output never waits on another connection.
+//! Live capture uses neither: a record is released and numbered the moment its handshake is
+//! decided, so that output never waits on another connection.
 
 use crate::record::{Negotiation, Timestamp};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Capture seconds after which a flow that showed no TLS no longer holds back later flows.
+/// Capture seconds after which a flow that showed no TLS no longer holds back later flows' ids.
 pub const UNDETERMINED_TIMEOUT_SECS: i64 = 10;
 
-/// Where a flow's record goes in the output: by input, then by frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+/// A flow's place among flows: by input, then by frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub struct OrderKey {
     /// Input index (files are read in turn).
     pub input: usize,
@@ -44,35 +48,66 @@ impl OrderKey {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// Not known yet whether it carries TLS.
-    Open,
-    /// Carries TLS; its record is not finished.
-    Tls,
+/// A record's place in the output: by input, the capture time its connection ended, its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct EndKey {
+    input: usize,
+    at: Timestamp,
+    key: OrderKey,
 }
 
-/// One flow table's half: keys of flows that hold the watermark, and finished records.
-#[derive(Default)]
-pub struct Tracker {
-    /// Flows that may still hold the watermark, by key (creation order, so keys only grow).
-    queue: BTreeMap<OrderKey, (State, Timestamp)>,
-    /// Finished records not yet taken, with their keys, in the order they finished.
-    done: VecDeque<(OrderKey, Negotiation)>,
+impl EndKey {
+    /// The place of flow `key` that ended at capture time `at`.
+    pub fn new(key: OrderKey, at: Timestamp) -> Self {
+        EndKey {
+            input: key.input,
+            at,
+            key,
+        }
+    }
+
+    /// Before every record of `input` that ends at `at` or later.
+    pub fn clock(input: usize, at: Timestamp) -> Self {
+        EndKey {
+            input,
+            at,
+            key: OrderKey::default(),
+        }
+    }
+
+    /// After every record of `input`.
+    pub fn end_of(input: usize) -> Self {
+        EndKey {
+            input,
+            at: Timestamp::MAX,
+            key: OrderKey::end_of(input),
+        }
+    }
 }
 
 fn expired(first: Timestamp, now: Timestamp) -> bool {
     now.secs.saturating_sub(first.secs) > UNDETERMINED_TIMEOUT_SECS
 }
 
+/// One flow table's half.
+#[derive(Default)]
+pub struct Tracker {
+    /// Flows not yet known to be TLS or not, by key, with their first-packet time.
+    open: BTreeMap<OrderKey, Timestamp>,
+    /// Keys of flows found to be TLS, not yet taken.
+    tls: Vec<OrderKey>,
+    /// Finished records, not yet taken.
+    done: Vec<(EndKey, Negotiation)>,
+}
+
 impl Tracker {
     /// Registers a new flow by its key (its first frame) and first-packet time.
     pub fn open(&mut self, key: OrderKey, first: Timestamp) {
-        self.queue.insert(key, (State::Open, first));
+        self.open.insert(key, first);
     }
 
-    /// The flow of `key` (first packet at `first`) is found to carry TLS at frame `at`, time
-    /// `now`; returns its key from now on: `at` when it was silent past the timeout.
+    /// The flow of `key` (first packet at `first`) is found to carry TLS at frame `at`, capture
+    /// clock `now`; returns its key from now on: `at` when it was silent past the timeout.
     pub fn tls(
         &mut self,
         key: OrderKey,
@@ -80,40 +115,38 @@ impl Tracker {
         at: OrderKey,
         now: Timestamp,
     ) -> OrderKey {
-        if expired(first, now) {
-            self.queue.remove(&key);
-            self.queue.insert(at, (State::Tls, now));
-            return at;
-        }
-        match self.queue.get_mut(&key) {
-            Some(slot) => slot.0 = State::Tls,
-            None => {
-                self.queue.insert(key, (State::Tls, first));
-            }
-        }
+        self.open.remove(&key);
+        let key = if expired(first, now) { at } else { key };
+        self.tls.push(key);
         key
     }
 
-    /// The flow of `key` finished: with its record, or `None` when it is not reported (not TLS).
-    pub fn finish(&mut self, key: OrderKey, rec: Option<Negotiation>) {
-        self.queue.remove(&key);
-        if let Some(r) = rec {
-            self.done.push_back((key, r));
-        }
+    /// The flow of `key` is found not to carry TLS.
+    pub fn not_tls(&mut self, key: OrderKey) {
+        self.open.remove(&key);
     }
 
-    /// Finished records with their keys, in the order they finished.
-    pub fn take_done(&mut self) -> impl Iterator<Item = (OrderKey, Negotiation)> + '_ {
+    /// The flow of `key`, found to be TLS before, ended at capture time `at` with this record.
+    pub fn finish(&mut self, key: OrderKey, at: Timestamp, rec: Negotiation) {
+        self.done.push((EndKey::new(key, at), rec));
+    }
+
+    /// Keys of flows found to be TLS since the last call.
+    pub fn take_tls(&mut self) -> std::vec::Drain<'_, OrderKey> {
+        self.tls.drain(..)
+    }
+
+    /// Records finished since the last call.
+    pub fn take_done(&mut self) -> std::vec::Drain<'_, (EndKey, Negotiation)> {
         self.done.drain(..)
     }
 
-    /// No record still to come from this table has a smaller key than the one returned.
-    /// `now` is the capture time reached (flows silent past the timeout stop holding the
-    /// watermark back) and `next` the key of the next frame.
+    /// No flow still to be found TLS in this table has a smaller key than the one returned.
+    /// `now` is the capture clock reached (flows silent past the timeout stop holding it back)
+    /// and `next` the key of the next frame.
     pub fn watermark(&mut self, now: Timestamp, next: OrderKey) -> OrderKey {
-        while let Some(entry) = self.queue.first_entry() {
-            let (state, first) = *entry.get();
-            if state == State::Open && expired(first, now) {
+        while let Some(entry) = self.open.first_entry() {
+            if expired(*entry.get(), now) {
                 entry.remove();
             } else {
                 return (*entry.key()).min(next);
@@ -122,17 +155,24 @@ impl Tracker {
         next
     }
 
-    /// Forgets every flow (end of an input: all of them are finished).
+    /// Forgets every flow (the end of an input: all of them are finished).
     pub fn clear(&mut self) {
-        self.queue.clear();
+        self.open.clear();
     }
 }
 
-/// Releases keyed items from several tables in key order, numbering them.
+/// Numbers TLS flows and releases records in end order, over several tables.
 pub struct Merge<T> {
-    waiting: BTreeMap<(OrderKey, usize, u64), T>,
-    marks: Vec<OrderKey>,
-    arrivals: u64,
+    /// TLS flows found, not yet numbered.
+    tls: BTreeSet<OrderKey>,
+    /// Ids given to flows whose record is not out yet.
+    ids: HashMap<OrderKey, u64>,
+    /// Finished records.
+    waiting: BTreeMap<EndKey, T>,
+    /// Per table: no TLS flow with a smaller key will be found there.
+    id_marks: Vec<OrderKey>,
+    /// Per table: no record with a smaller end will come from there.
+    end_marks: Vec<EndKey>,
     next_id: u64,
 }
 
@@ -140,41 +180,62 @@ impl<T> Merge<T> {
     /// A merge of `tables` tables, none of which has passed anything yet.
     pub fn new(tables: usize) -> Self {
         Merge {
+            tls: BTreeSet::new(),
+            ids: HashMap::new(),
             waiting: BTreeMap::new(),
-            marks: vec![OrderKey::default(); tables.max(1)],
-            arrivals: 0,
+            id_marks: vec![OrderKey::default(); tables.max(1)],
+            end_marks: vec![EndKey::default(); tables.max(1)],
             next_id: 0,
         }
     }
 
-    /// An item from table `table` with its key.
-    pub fn push(&mut self, table: usize, key: OrderKey, item: T) {
-        self.arrivals += 1;
-        self.waiting.insert((key, table, self.arrivals), item);
+    /// A flow found to be TLS.
+    pub fn tls(&mut self, key: OrderKey) {
+        self.tls.insert(key);
     }
 
-    /// Table `table` will send nothing with a key below `mark`.
-    pub fn mark(&mut self, table: usize, mark: OrderKey) {
-        if let Some(m) = self.marks.get_mut(table) {
-            *m = mark;
+    /// A finished record.
+    pub fn done(&mut self, end: EndKey, item: T) {
+        self.waiting.insert(end, item);
+    }
+
+    /// Table `table` will find no TLS flow keyed below `ids` and end no flow below `end`.
+    pub fn mark(&mut self, table: usize, ids: OrderKey, end: EndKey) {
+        if let Some(m) = self.id_marks.get_mut(table) {
+            *m = ids;
+        }
+        if let Some(m) = self.end_marks.get_mut(table) {
+            *m = end;
         }
     }
 
-    /// Items held back (for tests and memory accounting).
+    /// Records held back (for tests).
     pub fn held(&self) -> usize {
         self.waiting.len()
     }
 
-    /// Passes every item below all tables' marks to `out` with its id, in key order.
+    /// Numbers the TLS flows every table has passed, then passes every record that every
+    /// table's clock has passed to `out` with its id, in end order.
     pub fn release<E>(&mut self, out: &mut dyn FnMut(u64, T) -> Result<(), E>) -> Result<(), E> {
-        let low = self.marks.iter().copied().min().unwrap_or_default();
-        while let Some(entry) = self.waiting.first_entry() {
-            if entry.key().0 >= low {
+        let low_id = self.id_marks.iter().copied().min().unwrap_or_default();
+        while let Some(&k) = self.tls.first() {
+            if k >= low_id {
                 break;
             }
-            let item = entry.remove();
+            self.tls.pop_first();
             self.next_id += 1;
-            out(self.next_id, item)?;
+            self.ids.insert(k, self.next_id);
+        }
+        let low_end = self.end_marks.iter().copied().min().unwrap_or_default();
+        while let Some(entry) = self.waiting.first_entry() {
+            if *entry.key() >= low_end {
+                break;
+            }
+            // Its id waits for the flows before it to show whether they are TLS.
+            let Some(id) = self.ids.remove(&entry.key().key) else {
+                break;
+            };
+            out(id, entry.remove())?;
         }
         Ok(())
     }
@@ -183,15 +244,6 @@ impl<T> Merge<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Endpoint;
-
-    fn rec() -> Negotiation {
-        let e = Endpoint {
-            ip: "10.0.0.1".parse().unwrap(),
-            port: 1,
-        };
-        Negotiation::new(0, 1, Timestamp::default(), e, e)
-    }
 
     fn ts(secs: i64) -> Timestamp {
         Timestamp::new(secs, 0)
@@ -201,12 +253,17 @@ mod tests {
         OrderKey { input: 0, frame }
     }
 
-    /// Runs one tracker into a merge and returns the released (id, first frame) pairs.
-    fn release(t: &mut Tracker, m: &mut Merge<u64>, now: i64, next: u64) -> Vec<(u64, u64)> {
-        for (key, _) in t.take_done() {
-            m.push(0, key, key.frame);
+    /// Passes one tracker's news to a merge at clock `now`, next frame `next`; returns the
+    /// released (id, first frame) pairs.
+    fn step(t: &mut Tracker, m: &mut Merge<u64>, now: i64, next: u64) -> Vec<(u64, u64)> {
+        for key in t.take_tls() {
+            m.tls(key);
         }
-        m.mark(0, t.watermark(ts(now), k(next)));
+        for (end, r) in t.take_done() {
+            m.done(end, r.first_frame);
+        }
+        let ids = t.watermark(ts(now), k(next));
+        m.mark(0, ids, EndKey::clock(0, ts(now)));
         let mut got = Vec::new();
         m.release::<()>(&mut |id, f| {
             got.push((id, f));
@@ -216,20 +273,34 @@ mod tests {
         got
     }
 
+    fn rec(first_frame: u64) -> Negotiation {
+        let e = crate::record::Endpoint {
+            ip: "10.0.0.1".parse().unwrap(),
+            port: 1,
+        };
+        Negotiation::new(0, first_frame, Timestamp::default(), e, e)
+    }
+
     #[test]
-    fn ids_follow_first_packet_order_even_when_flows_finish_out_of_order() {
+    fn ids_follow_first_packet_order_and_records_come_as_flows_end() {
         let (mut t, mut m) = (Tracker::default(), Merge::new(1));
         t.open(k(1), ts(0));
         t.open(k(2), ts(0));
         t.open(k(3), ts(0));
         t.tls(k(1), ts(0), k(4), ts(0));
-        t.finish(k(3), Some(rec()));
+        t.tls(k(3), ts(0), k(5), ts(0));
+        t.finish(k(3), ts(1), rec(3));
         // Flow 2 is undetermined: flow 3's id is not known yet.
-        assert!(release(&mut t, &mut m, 1, 5).is_empty());
-        t.finish(k(2), None);
-        assert!(release(&mut t, &mut m, 1, 6).is_empty(), "flow 1 still runs");
-        t.finish(k(1), Some(rec()));
-        assert_eq!(release(&mut t, &mut m, 1, 7), vec![(1, 1), (2, 3)]);
+        assert!(step(&mut t, &mut m, 2, 6).is_empty());
+        t.not_tls(k(2));
+        // Flow 3 ended first, so it is written first, with id 2.
+        assert_eq!(step(&mut t, &mut m, 2, 7), vec![(2, 3)]);
+        t.finish(k(1), ts(3), rec(1));
+        assert!(
+            step(&mut t, &mut m, 3, 8).is_empty(),
+            "clock 3 not passed yet"
+        );
+        assert_eq!(step(&mut t, &mut m, 4, 9), vec![(1, 1)]);
     }
 
     #[test]
@@ -238,20 +309,18 @@ mod tests {
         t.open(k(1), ts(0));
         t.open(k(2), ts(1));
         let key2 = t.tls(k(2), ts(1), k(3), ts(1));
-        t.finish(key2, Some(rec()));
-        assert!(release(&mut t, &mut m, 5, 4).is_empty());
-        assert_eq!(release(&mut t, &mut m, 20, 5), vec![(1, 2)]);
+        t.finish(key2, ts(2), rec(2));
+        assert!(step(&mut t, &mut m, 5, 4).is_empty());
+        assert_eq!(step(&mut t, &mut m, 20, 5), vec![(1, 2)]);
         // The silent flow turns out to be TLS at frame 9: that is its key.
         let key1 = t.tls(k(1), ts(0), k(9), ts(21));
         assert_eq!(key1, k(9));
-        assert!(release(&mut t, &mut m, 21, 10).is_empty());
-        t.finish(key1, Some(rec()));
-        assert_eq!(release(&mut t, &mut m, 21, 11), vec![(2, 9)]);
+        t.finish(key1, ts(22), rec(1));
+        assert_eq!(step(&mut t, &mut m, 23, 11), vec![(2, 1)]);
     }
 
     #[test]
-    fn late_tls_is_keyed_by_its_own_times_not_by_when_the_queue_was_looked_at() {
-        // The same flow, with and without a watermark computed in between, gets the same key.
+    fn late_tls_is_keyed_by_its_own_times_not_by_when_the_watermark_was_taken() {
         for look in [false, true] {
             let mut t = Tracker::default();
             t.open(k(1), ts(0));
@@ -271,9 +340,11 @@ mod tests {
     #[test]
     fn merge_waits_for_every_table() {
         let mut m: Merge<&'static str> = Merge::new(2);
-        m.push(1, k(5), "b");
-        m.push(0, k(3), "a");
-        m.mark(0, k(10));
+        m.tls(k(3));
+        m.tls(k(5));
+        m.done(EndKey::new(k(5), ts(1)), "b");
+        m.done(EndKey::new(k(3), ts(2)), "a");
+        m.mark(0, k(10), EndKey::clock(0, ts(10)));
         let mut got = Vec::new();
         fn take(m: &mut Merge<&'static str>, got: &mut Vec<(u64, &'static str)>) {
             m.release::<()>(&mut |id, s| {
@@ -284,11 +355,11 @@ mod tests {
         }
         take(&mut m, &mut got);
         assert_eq!(m.held(), 2, "table 1 has not passed anything");
-        m.mark(1, k(4));
+        m.mark(1, k(4), EndKey::clock(0, ts(10)));
         take(&mut m, &mut got);
-        assert_eq!(m.held(), 1);
-        m.mark(1, OrderKey::end_of(0));
+        assert_eq!(m.held(), 2, "flow 5 has no id until table 1 passes it");
+        m.mark(1, k(6), EndKey::clock(0, ts(10)));
         take(&mut m, &mut got);
-        assert_eq!(got, vec![(1, "a"), (2, "b")]);
+        assert_eq!(got, vec![(2, "b"), (1, "a")]);
     }
 }

@@ -15,7 +15,7 @@ pub type FlowMap<V> = HashMap<FlowKey, V, FlowHasher>;
 pub type FlowSet = HashSet<FlowKey, FlowHasher>;
 
 /// A TCP connection's address pair, ordered so both directions give the same key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
     lo: SocketAddr,
     hi: SocketAddr,

@@ -14,6 +14,12 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
+    /// Later than any capture time.
+    pub const MAX: Timestamp = Timestamp {
+        secs: i64::MAX,
+        nanos: 999_999_999,
+    };
+
     /// Builds a timestamp, carrying nanoseconds over 1 s into the seconds.
     pub fn new(secs: i64, nanos: u32) -> Self {
         let carry = i64::from(nanos / 1_000_000_000);
