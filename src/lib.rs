@@ -41,49 +41,43 @@ pub struct RunSummary {
     pub errors: Vec<InputError>,
 }
 
-/// Reads every input in turn, analyses each finished flow with `ctx` and reports it to `sink`. An input that cannot be read
-/// is recorded in the summary and the others are still read. Errors from the sink (a closed
-/// pipe) stop the run.
+/// How to run: engine options, analysis context, renderer, threads and progress.
+pub struct RunOptions<'a> {
+    /// Engine options (limits, server ports).
+    pub engine: &'a engine::EngineOptions,
+    /// Analysis context (policy, trust roots).
+    pub ctx: &'a analysis::Context,
+    /// Makes one renderer per thread for the chosen format.
+    pub render: &'a report::MakeRender,
+    /// Worker threads (`--threads`); 1 runs everything on the calling thread.
+    pub threads: usize,
+    /// Called every so often while reading (a progress display).
+    pub progress: Option<&'a mut dyn FnMut(&engine::pipeline::Progress)>,
+}
+
+/// Reads every input in turn, analyses each finished flow and writes it to `sink`. An input
+/// that cannot be read is recorded in the summary and the others are still read. Errors from
+/// the sink (a closed pipe) stop the run. The output is the same for any number of threads.
 pub fn run(
     paths: &[String],
-    opts: &engine::EngineOptions,
-    ctx: &analysis::Context,
+    o: RunOptions<'_>,
     sink: &mut dyn Sink,
 ) -> std::io::Result<RunSummary> {
-    let mut engine = engine::Engine::new(opts.clone());
-    let mut summary = RunSummary::default();
-    let mut sink_err: Option<std::io::Error> = None;
-    for (i, path) in paths.iter().enumerate() {
-        engine.begin_input(i);
-        let mut info = InputInfo {
-            path: path.clone(),
-            ..Default::default()
-        };
-        let mut emit = |mut n: record::Negotiation| {
-            analysis::analyze(&mut n, ctx);
-            if sink_err.is_none() {
-                if let Err(e) = sink.flow(&n) {
-                    sink_err = Some(e);
-                }
-            }
-        };
-        let res =
-            capture::read_capture(path, &mut info, &mut |frame| engine.frame(frame, &mut emit));
-        engine.end_input(&mut emit);
-        info.notes.extend(engine.input_notes());
-        if let Err(error) = res {
-            info.notes.push(format!("cannot be read: {error}"));
-            summary.errors.push(InputError {
-                path: path.clone(),
-                error,
-            });
-        }
-        summary.inputs.push(info);
-        if let Some(e) = sink_err.take() {
-            return Err(e);
-        }
-    }
-    summary.stats = engine.stats().clone();
-    sink.finish(&summary.inputs, &summary.stats)?;
-    Ok(summary)
+    let job = engine::pipeline::Job {
+        opts: o.engine,
+        ctx: o.ctx,
+        render: o.render,
+        threads: o.threads,
+        progress: o.progress,
+    };
+    let out = engine::pipeline::run(paths, job, sink)?;
+    Ok(RunSummary {
+        inputs: out.inputs,
+        stats: out.stats,
+        errors: out
+            .errors
+            .into_iter()
+            .map(|(path, error)| InputError { path, error })
+            .collect(),
+    })
 }

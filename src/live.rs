@@ -14,7 +14,7 @@ use tlsnoop::capture::live::{self, CaptureStats, LiveCapture, LiveError, LiveOpt
 use tlsnoop::capture::write::PcapWriter;
 use tlsnoop::engine::{Engine, EngineOptions};
 use tlsnoop::record::{InputInfo, Negotiation};
-use tlsnoop::report::{json, live::LiveLineSink, Sink};
+use tlsnoop::report::{self, Render, Rendered, Sink};
 
 /// How often the engine is ticked (timeouts, `--duration`) and the pcap file flushed.
 const TICK: Duration = Duration::from_millis(200);
@@ -70,11 +70,12 @@ pub fn run(a: LiveArgs) -> ExitCode {
     };
     // Every format writes whole lines; stdout is line-buffered, a file through LineWriter: each
     // flow is on screen, in the pipe or in the file as soon as it is reported.
-    let sink: Box<dyn Sink> = match a.format {
-        Format::Text => Box::new(LiveLineSink::new(out, color)),
-        Format::Json => Box::new(json::JsonSink::new(out)),
-        Format::Jsonl => Box::new(json::JsonLinesSink::new(out)),
+    let format = match a.format {
+        Format::Text => report::Format::LiveText,
+        Format::Json => report::Format::Json,
+        Format::Jsonl => report::Format::Jsonl,
     };
+    let (make_render, sink) = report::for_format(format, out, color);
     let mut pcap_out = match &a.write_pcap {
         Some(p) => {
             let made = std::fs::File::create(p)
@@ -119,6 +120,8 @@ pub fn run(a: LiveArgs) -> ExitCode {
     engine.begin_input(0);
     let mut em = Emitter {
         sink,
+        render: make_render(),
+        rendered: Rendered::default(),
         ctx: tlsnoop::analysis::Context {
             policy: super::policy(a.analysis.policy),
             trust,
@@ -188,7 +191,7 @@ pub fn run(a: LiveArgs) -> ExitCode {
         }
     }
     let finish = if em.error.is_none() {
-        em.sink.finish(std::slice::from_ref(&info), engine.stats())
+        em.sink.finish(std::slice::from_ref(&info), &engine.stats())
     } else {
         Ok(())
     };
@@ -210,7 +213,7 @@ pub fn run(a: LiveArgs) -> ExitCode {
         code = ExitCode::from(1);
     }
     if !a.quiet {
-        print_totals(&stats, engine.stats(), &em.diagnoses);
+        print_totals(&stats, &engine.stats(), &em.diagnoses);
     }
     code
 }
@@ -218,6 +221,8 @@ pub fn run(a: LiveArgs) -> ExitCode {
 /// Passes records through analysis to the sink, counting them.
 struct Emitter {
     sink: Box<dyn Sink>,
+    render: Box<dyn Render>,
+    rendered: Rendered,
     ctx: tlsnoop::analysis::Context,
     count: Option<u64>,
     reported: u64,
@@ -235,7 +240,9 @@ impl Emitter {
         if let Some(d) = &n.diagnosis {
             *self.diagnoses.entry(d.code).or_default() += 1;
         }
-        if let Err(e) = self.sink.flow(&n) {
+        let id = std::mem::take(&mut n.id);
+        self.render.render(&n, &mut self.rendered);
+        if let Err(e) = self.sink.flow(id, &self.rendered) {
             self.error = Some(e);
         }
     }

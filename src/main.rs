@@ -3,6 +3,7 @@
 mod cli;
 #[cfg(feature = "live")]
 mod live;
+mod progress;
 
 use clap::Parser;
 use cli::{Cli, ColorChoice, Command, ExplainArgs, FailOn, Format, PolicyChoice, ReadArgs};
@@ -10,8 +11,8 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use tlsnoop::analysis::{certs::TrustStore, explain, policy::Policy};
 use tlsnoop::engine::EngineOptions;
-use tlsnoop::record::{Negotiation, Outcome, Severity};
-use tlsnoop::report::{json, text, Sink};
+use tlsnoop::record::{Outcome, Severity};
+use tlsnoop::report::{self, Rendered, Sink, Tally};
 
 fn main() -> ExitCode {
     let args = cli::with_default_command(std::env::args_os().collect());
@@ -83,14 +84,14 @@ fn explain_cmd(a: ExplainArgs) -> ExitCode {
 }
 
 /// Whether a flow trips `--fail-on`.
-fn trips(n: &Negotiation, on: FailOn) -> bool {
+fn trips(t: &Tally, on: FailOn) -> bool {
     let min = match on {
-        FailOn::Failed => return n.outcome == Outcome::Failed,
+        FailOn::Failed => return t.outcome == Outcome::Failed,
         FailOn::High => Severity::High,
         FailOn::Medium => Severity::Medium,
         FailOn::Low => Severity::Low,
     };
-    n.findings.iter().any(|f| f.severity >= min)
+    t.worst.is_some_and(|w| w >= min)
 }
 
 /// A sink that passes flows on and remembers whether one tripped `--fail-on`.
@@ -101,11 +102,11 @@ struct FailWatch<'a> {
 }
 
 impl Sink for FailWatch<'_> {
-    fn flow(&mut self, n: &Negotiation) -> io::Result<()> {
-        if self.on.is_some_and(|on| trips(n, on)) {
+    fn flow(&mut self, id: u64, r: &Rendered) -> io::Result<()> {
+        if self.on.is_some_and(|on| trips(&r.tally, on)) {
             self.tripped = true;
         }
-        self.inner.flow(n)
+        self.inner.flow(id, r)
     }
     fn finish(
         &mut self,
@@ -169,11 +170,12 @@ fn read(a: ReadArgs) -> ExitCode {
         ColorChoice::Never => false,
         ColorChoice::Auto => is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    let mut sink: Box<dyn Sink> = match a.format {
-        Format::Text => Box::new(text::TextSink::new(out, color)),
-        Format::Json => Box::new(json::JsonSink::new(out)),
-        Format::Jsonl => Box::new(json::JsonLinesSink::new(out)),
+    let format = match a.format {
+        Format::Text => report::Format::Text,
+        Format::Json => report::Format::Json,
+        Format::Jsonl => report::Format::Jsonl,
     };
+    let (render, mut sink) = report::for_format(format, out, color);
     let trust = match load_trust(&a.analysis.ca_file, a.analysis.system_roots) {
         Ok(t) => t,
         Err(e) => {
@@ -190,7 +192,20 @@ fn read(a: ReadArgs) -> ExitCode {
         on: a.fail_on,
         tripped: false,
     };
-    let result = tlsnoop::run(&a.files, &opts, &analysis, &mut watch);
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let mut bar = progress::Bar::for_inputs(&a.files, a.quiet);
+    let mut on_progress = |p: &tlsnoop::engine::pipeline::Progress| bar.update(p);
+    let run = tlsnoop::RunOptions {
+        engine: &opts,
+        ctx: &analysis,
+        render: render.as_ref(),
+        threads: threads.max(1),
+        progress: Some(&mut on_progress),
+    };
+    let result = tlsnoop::run(&a.files, run, &mut watch);
+    bar.finish();
     let tripped = watch.tripped;
     match result {
         Ok(summary) => {

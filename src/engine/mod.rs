@@ -11,7 +11,7 @@
 
 mod conn;
 pub mod order;
-pub mod parallel;
+pub mod pipeline;
 mod table;
 
 use conn::FrameCtx;
@@ -20,7 +20,7 @@ use crate::capture::Frame;
 use crate::config::Limits;
 use crate::decode::{Decoded, Decoder, DefragLimits, TcpSegment};
 use crate::record::{Negotiation, Stats, Timestamp};
-use order::{EndKey, Merge, OrderKey};
+use order::{Merge, OrderKey};
 use table::FlowTable;
 
 /// Options the engine needs beyond the limits.
@@ -203,27 +203,14 @@ impl Engine {
     fn release(&mut self, now: Timestamp, next: OrderKey, out: &mut dyn FnMut(Negotiation)) {
         let order = &mut self.table.order;
         if self.table.opts.report_when_decided {
-            order.take_tls().for_each(drop);
-            for (_, mut r) in order.take_done() {
+            for (_, mut r) in order.pass(now, next, &mut |r| r).done {
                 self.reported += 1;
                 r.id = self.reported;
                 out(r);
             }
             return;
         }
-        for key in order.take_tls() {
-            self.merge.tls(key);
-        }
-        for (end, r) in order.take_done() {
-            self.merge.done(end, r);
-        }
-        let ids = order.watermark(now, next);
-        let end = if next.frame == u64::MAX {
-            EndKey::end_of(next.input)
-        } else {
-            EndKey::clock(next.input, now)
-        };
-        self.merge.mark(0, ids, end);
+        self.merge.accept(0, order.pass(now, next, &mut |r| r));
         let _ = self.merge.release::<()>(&mut |id, mut r| {
             r.id = id;
             out(r);

@@ -159,6 +159,44 @@ impl Tracker {
     pub fn clear(&mut self) {
         self.open.clear();
     }
+
+    /// Takes what is new, with the records mapped by `f` (analysed and rendered, say), and the
+    /// table's marks at capture clock `now` with `next` the key of the next frame
+    /// ([`OrderKey::end_of`] once the input has ended and every flow is finished).
+    pub fn pass<T>(
+        &mut self,
+        now: Timestamp,
+        next: OrderKey,
+        f: &mut dyn FnMut(Negotiation) -> T,
+    ) -> Passed<T> {
+        let tls = self.tls.drain(..).collect();
+        let done = self.done.drain(..).map(|(e, r)| (e, f(r))).collect();
+        let (ids, end) = if next.frame == u64::MAX {
+            self.open.clear();
+            (next, EndKey::end_of(next.input))
+        } else {
+            (self.watermark(now, next), EndKey::clock(next.input, now))
+        };
+        Passed {
+            tls,
+            done,
+            ids,
+            end,
+        }
+    }
+}
+
+/// What one table passes to the [`Merge`] at one time.
+#[derive(Debug)]
+pub struct Passed<T> {
+    /// Flows found to be TLS.
+    pub tls: Vec<OrderKey>,
+    /// Finished records.
+    pub done: Vec<(EndKey, T)>,
+    /// The table will find no TLS flow keyed below this.
+    pub ids: OrderKey,
+    /// The table will end no flow below this.
+    pub end: EndKey,
 }
 
 /// Numbers TLS flows and releases records in end order, over several tables.
@@ -207,6 +245,17 @@ impl<T> Merge<T> {
         if let Some(m) = self.end_marks.get_mut(table) {
             *m = end;
         }
+    }
+
+    /// Takes what table `table` passed.
+    pub fn accept(&mut self, table: usize, p: Passed<T>) {
+        for k in p.tls {
+            self.tls(k);
+        }
+        for (e, item) in p.done {
+            self.done(e, item);
+        }
+        self.mark(table, p.ids, p.end);
     }
 
     /// Records held back (for tests).

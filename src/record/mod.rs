@@ -142,7 +142,7 @@ impl std::fmt::Display for Endpoint {
 }
 
 /// How far the handshake got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Both Finished seen, or TLS 1.3 ServerHello then application data from both sides, or a
@@ -151,6 +151,7 @@ pub enum Outcome {
     /// A fatal alert, or a reset/close before the handshake completed.
     Failed,
     /// The capture ended or has holes before an answer.
+    #[default]
     Incomplete,
 }
 

@@ -1,4 +1,5 @@
-//! JSON sinks: `--format json` (one document) and `--format jsonl` (one FLOW object per line).
+//! JSON output: `--format json` (one document) and `--format jsonl` (one FLOW object per line,
+//! written by [`super::LineSink`]).
 //!
 //! The document is `{"schema":"tlsnoop/1","tool":{...},"flows":[...],"inputs":[...],
 //! "stats":{...}}`. Flows are written as they finish, so memory does not grow with the capture;
@@ -6,7 +7,7 @@
 //! network is kept exactly: serde_json escapes what JSON requires, and invalid UTF-8 has already
 //! been replaced with U+FFFD by the decoders. The schema is documented in the README.
 
-use super::Sink;
+use super::{Render, Rendered, Sink};
 use crate::record::{InputInfo, Negotiation, Stats, SCHEMA};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -21,6 +22,39 @@ const TOOL: Tool = Tool {
     name: "tlsnoop",
     version: env!("CARGO_PKG_VERSION"),
 };
+
+/// Renders a record as one JSON object: followed by a newline for `--format jsonl`.
+pub struct JsonRender {
+    newline: bool,
+}
+
+impl JsonRender {
+    /// For `--format json`: the object alone.
+    pub fn document() -> Self {
+        JsonRender { newline: false }
+    }
+
+    /// For `--format jsonl`: the object and a newline.
+    pub fn lines() -> Self {
+        JsonRender { newline: true }
+    }
+}
+
+/// `{"id":` : the record's first key, whose value is where the id goes.
+const ID_PREFIX: &[u8] = b"{\"id\":";
+
+impl Render for JsonRender {
+    fn render(&mut self, n: &Negotiation, out: &mut Rendered) {
+        out.bytes.clear();
+        // Serializing into a Vec cannot fail: every value is plain data.
+        let _ = serde_json::to_writer(&mut out.bytes, n);
+        debug_assert!(out.bytes.starts_with(ID_PREFIX), "id is the first key");
+        out.mark_id(ID_PREFIX.len(), n.id);
+        if self.newline {
+            out.bytes.push(b'\n');
+        }
+    }
+}
 
 /// Writes one JSON document.
 pub struct JsonSink<W: Write> {
@@ -42,14 +76,14 @@ impl<W: Write> JsonSink<W> {
 }
 
 impl<W: Write> Sink for JsonSink<W> {
-    fn flow(&mut self, n: &Negotiation) -> io::Result<()> {
+    fn flow(&mut self, id: u64, r: &Rendered) -> io::Result<()> {
         if self.flows == 0 {
             self.head()?;
         } else {
             self.out.write_all(b",")?;
         }
         self.out.write_all(b"\n")?;
-        serde_json::to_writer(&mut self.out, n)?;
+        r.write_to(&mut self.out, id)?;
         self.flows += 1;
         Ok(())
     }
@@ -63,37 +97,6 @@ impl<W: Write> Sink for JsonSink<W> {
         self.out.write_all(b",\n\"stats\":")?;
         serde_json::to_writer(&mut self.out, stats)?;
         self.out.write_all(b"}\n")?;
-        self.out.flush()
-    }
-}
-
-/// Writes one FLOW object per line, and nothing else.
-pub struct JsonLinesSink<W: Write> {
-    out: W,
-    /// Each line is serialized here first and written with one call (serde_json's many small
-    /// writes through a BufWriter cost more than the copy).
-    line: Vec<u8>,
-}
-
-impl<W: Write> JsonLinesSink<W> {
-    /// A sink writing to `out`.
-    pub fn new(out: W) -> Self {
-        JsonLinesSink {
-            out,
-            line: Vec::with_capacity(8192),
-        }
-    }
-}
-
-impl<W: Write> Sink for JsonLinesSink<W> {
-    fn flow(&mut self, n: &Negotiation) -> io::Result<()> {
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, n)?;
-        self.line.push(b'\n');
-        self.out.write_all(&self.line)
-    }
-
-    fn finish(&mut self, _inputs: &[InputInfo], _stats: &Stats) -> io::Result<()> {
         self.out.flush()
     }
 }

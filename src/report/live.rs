@@ -13,21 +13,20 @@
 //! prints them on standard error when it stops.
 
 use super::escape::terminal;
-use super::Sink;
-use crate::record::{InputInfo, Negotiation, Outcome, Stats};
+use super::{Render, Rendered};
+use crate::record::{Negotiation, Outcome};
 use anstyle::{AnsiColor, Style};
-use std::io::{self, Write};
+use std::io::Write;
 
-/// Writes one line per flow and flushes it.
-pub struct LiveLineSink<W: Write> {
-    out: W,
+/// Renders one line per flow (written and flushed by [`super::LineSink`]).
+pub struct LiveLineRender {
     color: bool,
 }
 
-impl<W: Write> LiveLineSink<W> {
-    /// A sink writing to `out`, with ANSI colors on the verdict when `color`.
-    pub fn new(out: W, color: bool) -> Self {
-        LiveLineSink { out, color }
+impl LiveLineRender {
+    /// A renderer with ANSI colors on the verdict when `color`.
+    pub fn new(color: bool) -> Self {
+        LiveLineRender { color }
     }
 }
 
@@ -37,7 +36,8 @@ pub fn line(n: &Negotiation) -> String {
     format!("{}  {verdict}", head(n))
 }
 
-fn head(n: &Negotiation) -> String {
+/// The line's start; the id's digits start at the second value returned.
+fn head_and_id_at(n: &Negotiation) -> (String, usize) {
     let t = n.first_seen.to_string();
     let time = t.get(11..23).unwrap_or(&t);
     let sni = n.sni.as_deref().map_or("-".into(), terminal);
@@ -46,10 +46,18 @@ fn head(n: &Negotiation) -> String {
         c.iana()
             .map_or_else(|| format!("0x{:04x}", c.0), str::to_string)
     });
-    format!(
-        "{time}  #{}  {} → {}  {sni}  {version}  {suite}",
-        n.id, n.client, n.server
+    let id_at = time.len() + 3;
+    (
+        format!(
+            "{time}  #{}  {} → {}  {sni}  {version}  {suite}",
+            n.id, n.client, n.server
+        ),
+        id_at,
     )
+}
+
+fn head(n: &Negotiation) -> String {
+    head_and_id_at(n).0
 }
 
 fn verdict(n: &Negotiation) -> (String, Style) {
@@ -68,25 +76,23 @@ fn verdict(n: &Negotiation) -> (String, Style) {
     (v, Style::new().fg_color(Some(color.into())).bold())
 }
 
-impl<W: Write> Sink for LiveLineSink<W> {
-    fn flow(&mut self, n: &Negotiation) -> io::Result<()> {
+impl Render for LiveLineRender {
+    fn render(&mut self, n: &Negotiation, r: &mut Rendered) {
+        r.bytes.clear();
         let (v, style) = verdict(n);
-        if self.color {
+        let (head, id_at) = head_and_id_at(n);
+        r.mark_id(id_at, n.id);
+        // Writing into a Vec cannot fail.
+        let _ = if self.color {
             writeln!(
-                self.out,
-                "{}  {}{v}{}",
-                head(n),
+                r.bytes,
+                "{head}  {}{v}{}",
                 style.render(),
                 style.render_reset()
-            )?;
+            )
         } else {
-            writeln!(self.out, "{}  {v}", head(n))?;
-        }
-        self.out.flush()
-    }
-
-    fn finish(&mut self, _inputs: &[InputInfo], _stats: &Stats) -> io::Result<()> {
-        self.out.flush()
+            writeln!(r.bytes, "{head}  {v}")
+        };
     }
 }
 
@@ -107,6 +113,17 @@ mod tests {
         let mut n = Negotiation::new(0, 1, Timestamp::new(1_700_000_000, 123_456_789), c, s);
         n.id = 7;
         n
+    }
+
+    /// The line as written for flow id 7.
+    fn rendered(n: &Negotiation, color: bool) -> String {
+        let mut n = n.clone();
+        n.id = 0;
+        let mut r = Rendered::default();
+        LiveLineRender::new(color).render(&n, &mut r);
+        let mut out = Vec::new();
+        r.write_to(&mut out, 7).unwrap();
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
@@ -130,10 +147,8 @@ mod tests {
             remediation: String::new(),
             evidence_frames: vec![],
         });
-        let mut out = Vec::new();
-        LiveLineSink::new(&mut out, false).flow(&n).unwrap();
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            rendered(&n, false),
             "22:13:20.123  #7  127.0.0.1:53226 → 127.0.0.1:4433  evil\\x1b[2J  -  -  FAILED protocol_version_mismatch: No common TLS version.\n"
         );
     }
@@ -142,9 +157,7 @@ mod tests {
     fn color_only_on_the_verdict() {
         let mut n = rec();
         n.outcome = Outcome::Incomplete;
-        let mut out = Vec::new();
-        LiveLineSink::new(&mut out, true).flow(&n).unwrap();
-        let s = String::from_utf8(out).unwrap();
+        let s = rendered(&n, true);
         assert!(
             s.starts_with("22:13:20.123  #7  127.0.0.1:53226 → 127.0.0.1:4433  -  -  -  \x1b["),
             "{s:?}"

@@ -1,17 +1,21 @@
 //! The text report: one compact block per flow, then a summary. Network text is escaped.
 
 use super::escape::terminal;
-use super::Sink;
+use super::{Render, Rendered, Sink};
 use crate::names;
 use crate::record::{CertInfo, InputInfo, Negotiation, Outcome, Severity, Stats};
 use anstyle::{AnsiColor, Style};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-/// Writes the human-readable report.
+/// Renders one flow's block of the human-readable report.
+pub struct TextRender {
+    color: bool,
+}
+
+/// Writes the blocks in order, then the summary.
 pub struct TextSink<W: Write> {
     out: W,
-    color: bool,
     versions: BTreeMap<String, u64>,
     suites: BTreeMap<String, u64>,
     diagnoses: BTreeMap<String, u64>,
@@ -20,17 +24,10 @@ pub struct TextSink<W: Write> {
 
 const OFFER_SUITES_SHOWN: usize = 4;
 
-impl<W: Write> TextSink<W> {
-    /// A sink writing to `out`, with ANSI colors when `color`.
-    pub fn new(out: W, color: bool) -> Self {
-        TextSink {
-            out,
-            color,
-            versions: BTreeMap::new(),
-            suites: BTreeMap::new(),
-            diagnoses: BTreeMap::new(),
-            findings: BTreeMap::new(),
-        }
+impl TextRender {
+    /// A renderer with ANSI colors when `color`.
+    pub fn new(color: bool) -> Self {
+        TextRender { color }
     }
 
     fn paint(&self, style: Style, text: &str) -> String {
@@ -40,9 +37,22 @@ impl<W: Write> TextSink<W> {
             text.to_string()
         }
     }
+}
 
-    fn field(&mut self, name: &str, value: &str) -> io::Result<()> {
-        writeln!(self.out, "    {name:<13}{value}")
+fn field(out: &mut Vec<u8>, name: &str, value: &str) -> io::Result<()> {
+    writeln!(out, "    {name:<13}{value}")
+}
+
+impl<W: Write> TextSink<W> {
+    /// A sink writing to `out`.
+    pub fn new(out: W) -> Self {
+        TextSink {
+            out,
+            versions: BTreeMap::new(),
+            suites: BTreeMap::new(),
+            diagnoses: BTreeMap::new(),
+            findings: BTreeMap::new(),
+        }
     }
 }
 
@@ -151,13 +161,29 @@ fn cert_line(i: usize, c: &CertInfo) -> String {
     )
 }
 
-impl<W: Write> Sink for TextSink<W> {
-    fn flow(&mut self, n: &Negotiation) -> io::Result<()> {
+impl Render for TextRender {
+    fn render(&mut self, n: &Negotiation, out: &mut Rendered) {
+        out.bytes.clear();
+        // Writing into a Vec cannot fail.
+        let _ = self.block(n, out);
+    }
+}
+
+impl TextRender {
+    fn block(&self, n: &Negotiation, r: &mut Rendered) -> io::Result<()> {
         let dur = n.last_seen.seconds_since(n.first_seen);
+        let bold = Style::new().bold();
+        let pre = if self.color {
+            bold.render().to_string()
+        } else {
+            String::new()
+        };
+        r.mark_id(pre.len() + 1, n.id);
         let head = format!("#{}  {} → {}", n.id, n.client, n.server);
-        let head = self.paint(Style::new().bold(), &head);
+        let head = self.paint(bold, &head);
+        let out = &mut r.bytes;
         writeln!(
-            self.out,
+            out,
             "{head}  frame {}  {}  ({dur:.3} s)",
             n.first_frame, n.first_seen
         )?;
@@ -171,16 +197,18 @@ impl<W: Write> Sink for TextSink<W> {
         let outcome = self.paint(outcome_style(n.outcome), &outcome);
         match &n.diagnosis {
             Some(d) => {
-                self.field("verdict", &format!("{outcome} — {}", terminal(&d.summary)))?;
-                self.field("why", &terminal(&d.detail))?;
-                self.field("fix", &terminal(&d.remediation))?;
-                *self.diagnoses.entry(d.code.to_string()).or_default() += 1;
+                field(
+                    out,
+                    "verdict",
+                    &format!("{outcome} — {}", terminal(&d.summary)),
+                )?;
+                field(out, "why", &terminal(&d.detail))?;
+                field(out, "fix", &terminal(&d.remediation))?;
             }
-            None => self.field("verdict", &outcome)?,
+            None => field(out, "verdict", &outcome)?,
         }
         if let Some(v) = n.version {
-            self.field("version", &v.name())?;
-            *self.versions.entry(v.name()).or_default() += 1;
+            field(out, "version", &v.name())?;
         }
         if let Some(cs) = n.cipher_suite {
             let iana = cs.iana().unwrap_or("unknown");
@@ -188,20 +216,19 @@ impl<W: Write> Sink for TextSink<W> {
                 Some(o) if o != iana => format!("0x{:04x} {iana} (OpenSSL {o})", cs.0),
                 _ => format!("0x{:04x} {iana}", cs.0),
             };
-            self.field("cipher", &line)?;
-            *self.suites.entry(iana.to_string()).or_default() += 1;
+            field(out, "cipher", &line)?;
         }
         if let Some(g) = &n.group {
-            self.field("group", g)?;
+            field(out, "group", g)?;
         }
         if let Some(s) = &n.sni {
-            self.field("sni", &terminal(s))?;
+            field(out, "sni", &terminal(s))?;
         }
         if let Some(a) = &n.alpn {
-            self.field("alpn", &terminal(a))?;
+            field(out, "alpn", &terminal(a))?;
         }
         if let Some(o) = offer_summary(n) {
-            self.field("client offer", &o)?;
+            field(out, "client offer", &o)?;
         }
         for (label, certs) in [
             ("certificates", &n.certificates),
@@ -209,7 +236,7 @@ impl<W: Write> Sink for TextSink<W> {
         ] {
             for (i, c) in certs.iter().enumerate() {
                 let line = cert_line(i, c);
-                self.field(if i == 0 { label } else { "" }, &line)?;
+                field(out, if i == 0 { label } else { "" }, &line)?;
             }
         }
         for (i, a) in n.alerts.iter().enumerate() {
@@ -223,7 +250,7 @@ impl<W: Write> Sink for TextSink<W> {
                 )
             };
             let line = format!("{} sent {what} (frame {})", a.from.as_str(), a.frame);
-            self.field(if i == 0 { "alerts" } else { "" }, &line)?;
+            field(out, if i == 0 { "alerts" } else { "" }, &line)?;
         }
         if let Some(c) = &n.close {
             let kind = match c.kind {
@@ -235,7 +262,8 @@ impl<W: Write> Sink for TextSink<W> {
             } else {
                 ""
             };
-            self.field(
+            field(
+                out,
                 "closed",
                 &format!("{} sent {kind}{when} (frame {})", c.from.as_str(), c.frame),
             )?;
@@ -243,8 +271,7 @@ impl<W: Write> Sink for TextSink<W> {
         for (i, f) in n.findings.iter().enumerate() {
             let sev = self.paint(severity_style(f.severity), f.severity.as_str());
             let line = format!("[{sev}] {}: {}", f.id, terminal(&f.message));
-            self.field(if i == 0 { "findings" } else { "" }, &line)?;
-            *self.findings.entry(f.id.to_string()).or_default() += 1;
+            field(out, if i == 0 { "findings" } else { "" }, &line)?;
         }
         if let Some(fp) = &n.fingerprints {
             let parts: Vec<String> = [("ja3", &fp.ja3), ("ja4", &fp.ja4), ("ja3s", &fp.ja3s)]
@@ -252,14 +279,37 @@ impl<W: Write> Sink for TextSink<W> {
                 .filter_map(|(k, v)| v.as_deref().map(|v| format!("{k} {v}")))
                 .collect();
             if !parts.is_empty() {
-                self.field("fingerprints", &parts.join("  "))?;
+                field(out, "fingerprints", &parts.join("  "))?;
             }
         }
-        self.field("history", &n.history)?;
+        field(out, "history", &n.history)?;
         for (i, note) in n.notes.iter().enumerate() {
-            self.field(if i == 0 { "notes" } else { "" }, &terminal(note))?;
+            field(out, if i == 0 { "notes" } else { "" }, &terminal(note))?;
         }
-        writeln!(self.out)
+        writeln!(out)
+    }
+}
+
+impl<W: Write> Sink for TextSink<W> {
+    fn flow(&mut self, id: u64, r: &Rendered) -> io::Result<()> {
+        r.write_to(&mut self.out, id)?;
+        let t = &r.tally;
+        if let Some(d) = t.diagnosis {
+            *self.diagnoses.entry(d.to_string()).or_default() += 1;
+        }
+        if let Some(v) = t.version {
+            *self.versions.entry(v.name()).or_default() += 1;
+        }
+        if let Some(cs) = t.suite {
+            *self
+                .suites
+                .entry(cs.iana().unwrap_or("unknown").to_string())
+                .or_default() += 1;
+        }
+        for f in &t.findings {
+            *self.findings.entry((*f).to_string()).or_default() += 1;
+        }
+        Ok(())
     }
 
     fn finish(&mut self, inputs: &[InputInfo], stats: &Stats) -> io::Result<()> {

@@ -1,0 +1,504 @@
+//! Reading inputs end to end, on one thread or several (`read --threads N`).
+//!
+//! The calling thread reads and decodes every frame ([`Frontend`]). With one thread it also
+//! follows the flows, analyses and renders each finished record. With N it hands each TCP
+//! segment, copied into a batch, to the worker that owns its connection (a hash of the address
+//! pair, the same for both directions); each worker has its own [`FlowTable`], analyses and
+//! renders what it finishes and passes it back with its marks. Either way the records go
+//! through one [`Merge`], which numbers them and releases them in the order set by the flows
+//! themselves (see [`super::order`]), so output is byte for byte the same for any N.
+//!
+//! Each worker's queue holds at most [`QUEUE_BATCHES`] batches, so a slow worker slows the
+//! reader instead of growing memory. Limits that bound a whole table (`max_flows`,
+//! `max_total_buffered`) are split evenly between the workers.
+
+use super::conn::FrameCtx;
+use super::order::{Merge, OrderKey, Passed};
+use super::table::FlowTable;
+use super::{EngineOptions, Frontend};
+use crate::analysis::{self, Context};
+use crate::capture::{self, CaptureError, Frame};
+use crate::decode::{TcpFlags, TcpSegment};
+use crate::flow::key::FlowKey;
+use crate::record::{InputInfo, Negotiation, Stats, Timestamp};
+use crate::report::{MakeRender, Render, Rendered, Sink, Tally};
+use std::hash::BuildHasher;
+use std::io;
+use std::net::SocketAddr;
+use std::ops::ControlFlow;
+use std::sync::mpsc;
+
+/// Segments per batch before it is sent.
+const BATCH_SEGMENTS: usize = 1024;
+/// Payload bytes per batch before it is sent.
+const BATCH_BYTES: usize = 512 * 1024;
+/// Frames after which every worker is sent what it has (even nothing), so that its marks
+/// follow the capture and records do not wait on an idle worker.
+const SYNC_FRAMES: u64 = 16 * 1024;
+/// Batches queued per worker.
+pub const QUEUE_BATCHES: usize = 8;
+/// Frames between progress reports.
+const PROGRESS_FRAMES: u64 = 64 * 1024;
+
+/// How far a run has got, for a progress display.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    /// Input being read.
+    pub input: usize,
+    /// Frames read from it.
+    pub packets: u64,
+    /// Approximate bytes of it read (captured bytes plus record headers).
+    pub bytes: u64,
+    /// TCP flows seen so far (over all inputs; lags a little with several threads).
+    pub tcp_flows: u64,
+    /// TLS records written so far.
+    pub tls_flows: u64,
+}
+
+/// What a run needs besides its inputs.
+pub struct Job<'a> {
+    /// Engine options (limits, server ports).
+    pub opts: &'a EngineOptions,
+    /// Analysis context.
+    pub ctx: &'a Context,
+    /// Makes one renderer per thread.
+    pub render: &'a MakeRender,
+    /// Worker threads (1: everything on the calling thread).
+    pub threads: usize,
+    /// Called every so often while reading.
+    pub progress: Option<&'a mut dyn FnMut(&Progress)>,
+}
+
+/// What a run produced besides the records.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// One entry per input, in order.
+    pub inputs: Vec<InputInfo>,
+    /// Totals.
+    pub stats: Stats,
+    /// Inputs that could not be read, with why.
+    pub errors: Vec<(String, CaptureError)>,
+}
+
+/// Reads every input in turn into `sink`. An input that cannot be read is recorded and the
+/// others are still read; an error from the sink (a closed pipe) stops the run.
+pub fn run(paths: &[String], job: Job<'_>, sink: &mut dyn Sink) -> io::Result<Outcome> {
+    if job.threads <= 1 {
+        run_inline(paths, job, sink)
+    } else {
+        run_sharded(paths, job, sink)
+    }
+}
+
+/// Analyses and renders one finished record.
+fn finish_record(
+    mut n: Negotiation,
+    ctx: &Context,
+    render: &mut dyn Render,
+    written: &mut u64,
+) -> Rendered {
+    analysis::analyze(&mut n, ctx);
+    let mut r = Rendered::default();
+    render.render(&n, &mut r);
+    r.tally = Tally::of(&n);
+    *written += 1;
+    r
+}
+
+/// Writes whatever the merge can release.
+fn release(merge: &mut Merge<Rendered>, sink: &mut dyn Sink) -> io::Result<()> {
+    merge.release(&mut |id, r| sink.flow(id, &r))
+}
+
+/// Reads one input, passing each frame to `on_frame`; records the outcome in `out`.
+fn read_one(
+    path: &str,
+    out: &mut Outcome,
+    on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
+) -> InputInfo {
+    let mut info = InputInfo {
+        path: path.to_string(),
+        ..Default::default()
+    };
+    if let Err(error) = capture::read_capture_until(path, &mut info, on_frame) {
+        info.notes.push(format!("cannot be read: {error}"));
+        out.errors.push((path.to_string(), error));
+    }
+    info
+}
+
+fn progress_of(front: &Frontend, input: usize, bytes: u64, flows: u64, tls: u64) -> Progress {
+    Progress {
+        input,
+        packets: front.frame,
+        bytes,
+        tcp_flows: flows,
+        tls_flows: tls,
+    }
+}
+
+/// One thread does everything.
+fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Result<Outcome> {
+    let mut front = Frontend::new();
+    let mut table = FlowTable::new(job.opts.clone());
+    let mut render = (job.render)();
+    let mut merge: Merge<Rendered> = Merge::new(1);
+    let mut out = Outcome::default();
+    let mut written = 0u64;
+    for (i, path) in paths.iter().enumerate() {
+        front.begin_input(i);
+        table.input = i;
+        let mut sink_err: Option<io::Error> = None;
+        let mut bytes = 0u64;
+        let mut info = read_one(path, &mut out, &mut |frame| {
+            let clock = front.clock.max(frame.ts);
+            if let Some(seg) = front.decode(frame) {
+                let ctx = FrameCtx {
+                    number: frame.number,
+                    ts: frame.ts,
+                };
+                table.segment(&seg, ctx, clock);
+            }
+            bytes += frame.data.len() as u64 + 16;
+            if frame.number % 256 == 0 {
+                let p = table.order.pass(front.clock, front.next_key(), &mut |n| {
+                    finish_record(n, job.ctx, render.as_mut(), &mut written)
+                });
+                merge.accept(0, p);
+                if let Err(e) = release(&mut merge, sink) {
+                    sink_err = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
+            if frame.number % PROGRESS_FRAMES == 0 {
+                if let Some(p) = job.progress.as_mut() {
+                    p(&progress_of(
+                        &front,
+                        i,
+                        bytes,
+                        table.stats.tcp_flows,
+                        written,
+                    ));
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        front.finish();
+        table.end_input();
+        let p = table
+            .order
+            .pass(front.clock, OrderKey::end_of(i), &mut |n| {
+                finish_record(n, job.ctx, render.as_mut(), &mut written)
+            });
+        merge.accept(0, p);
+        if let Some(e) = sink_err {
+            return Err(e);
+        }
+        release(&mut merge, sink)?;
+        info.notes.extend(front.notes());
+        out.inputs.push(info);
+    }
+    out.stats = front.stats.clone();
+    out.stats += &table.stats;
+    sink.finish(&out.inputs, &out.stats)?;
+    Ok(out)
+}
+
+/// One TCP segment in a batch: the segment without its payload, which is in the batch's data.
+#[derive(Debug, Clone, Copy)]
+struct SegMeta {
+    src: SocketAddr,
+    dst: SocketAddr,
+    seq: u32,
+    ack: u32,
+    flags: TcpFlags,
+    truncated: bool,
+    wire_payload_len: u32,
+    start: usize,
+    len: usize,
+    number: u64,
+    ts: Timestamp,
+    clock: Timestamp,
+}
+
+/// Segments for one worker, with where the capture had got to when it was sent.
+#[derive(Debug, Default)]
+struct Batch {
+    input: usize,
+    segs: Vec<SegMeta>,
+    data: Vec<u8>,
+    /// The capture clock and the next frame's key when the batch was sent.
+    clock: Timestamp,
+    next: OrderKey,
+}
+
+impl Batch {
+    fn push(&mut self, seg: &TcpSegment<'_>, number: u64, ts: Timestamp, clock: Timestamp) {
+        let start = self.data.len();
+        self.data.extend_from_slice(seg.payload);
+        self.segs.push(SegMeta {
+            src: seg.src,
+            dst: seg.dst,
+            seq: seg.seq,
+            ack: seg.ack,
+            flags: seg.flags,
+            truncated: seg.truncated,
+            wire_payload_len: seg.wire_payload_len,
+            start,
+            len: seg.payload.len(),
+            number,
+            ts,
+            clock,
+        });
+    }
+
+    fn full(&self) -> bool {
+        self.segs.len() >= BATCH_SEGMENTS || self.data.len() >= BATCH_BYTES
+    }
+}
+
+enum ToWorker {
+    Batch(Batch),
+    /// The input ended: finish every flow.
+    End(usize),
+}
+
+struct FromWorker {
+    worker: usize,
+    passed: Passed<Rendered>,
+    /// The worker's table counters so far.
+    stats: Stats,
+    /// Records it has finished so far.
+    written: u64,
+    /// The batch, emptied, for reuse; `None` after an `End`.
+    spent: Option<Batch>,
+}
+
+/// The worker owning connection `key`.
+fn shard_of(key: &FlowKey, n: usize) -> usize {
+    let h = foldhash::fast::FixedState::with_seed(0x0074_6c73_6e6f_6f70).hash_one(key);
+    (h % n as u64) as usize
+}
+
+fn worker(
+    id: usize,
+    opts: EngineOptions,
+    ctx: &Context,
+    render: &MakeRender,
+    rx: mpsc::Receiver<ToWorker>,
+    tx: mpsc::Sender<FromWorker>,
+) {
+    let mut table = FlowTable::new(opts);
+    let mut render = render();
+    let mut written = 0u64;
+    for msg in rx {
+        let (passed, spent) = match msg {
+            ToWorker::Batch(mut b) => {
+                table.input = b.input;
+                for m in &b.segs {
+                    let seg = TcpSegment {
+                        src: m.src,
+                        dst: m.dst,
+                        seq: m.seq,
+                        ack: m.ack,
+                        flags: m.flags,
+                        payload: b.data.get(m.start..m.start + m.len).unwrap_or_default(),
+                        truncated: m.truncated,
+                        wire_payload_len: m.wire_payload_len,
+                    };
+                    let f = FrameCtx {
+                        number: m.number,
+                        ts: m.ts,
+                    };
+                    table.segment(&seg, f, m.clock);
+                }
+                table.advance(b.clock);
+                let passed = table.order.pass(b.clock, b.next, &mut |n| {
+                    finish_record(n, ctx, render.as_mut(), &mut written)
+                });
+                b.segs.clear();
+                b.data.clear();
+                (passed, Some(b))
+            }
+            ToWorker::End(input) => {
+                table.end_input();
+                let passed = table
+                    .order
+                    .pass(Timestamp::MAX, OrderKey::end_of(input), &mut |n| {
+                        finish_record(n, ctx, render.as_mut(), &mut written)
+                    });
+                (passed, None)
+            }
+        };
+        let reply = FromWorker {
+            worker: id,
+            passed,
+            stats: table.stats.clone(),
+            written,
+            spent,
+        };
+        if tx.send(reply).is_err() {
+            return;
+        }
+    }
+}
+
+/// The calling thread reads and dispatches; `job.threads` workers follow the flows.
+fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Result<Outcome> {
+    let n = job.threads;
+    let mut opts = job.opts.clone();
+    opts.limits.max_flows = (opts.limits.max_flows / n).max(1);
+    opts.limits.max_total_buffered /= n;
+    let ctx = job.ctx;
+    let render = job.render;
+    std::thread::scope(|scope| {
+        let (res_tx, res_rx) = mpsc::channel::<FromWorker>();
+        let mut to: Vec<mpsc::SyncSender<ToWorker>> = Vec::with_capacity(n);
+        for id in 0..n {
+            let (tx, rx) = mpsc::sync_channel::<ToWorker>(QUEUE_BATCHES);
+            let res_tx = res_tx.clone();
+            let opts = opts.clone();
+            std::thread::Builder::new()
+                .name(format!("tlsnoop-worker-{id}"))
+                .spawn_scoped(scope, move || worker(id, opts, ctx, render, rx, res_tx))
+                .map_err(io::Error::other)?;
+            to.push(tx);
+        }
+        drop(res_tx);
+        let mut d = Dispatch {
+            to,
+            batches: (0..n).map(|_| Batch::default()).collect(),
+            pool: Vec::new(),
+            merge: Merge::new(n),
+            res: res_rx,
+            stats: vec![Stats::default(); n],
+            written: vec![0; n],
+        };
+        let mut front = Frontend::new();
+        let mut out = Outcome::default();
+        for (i, path) in paths.iter().enumerate() {
+            front.begin_input(i);
+            let mut sink_err: Option<io::Error> = None;
+            let mut bytes = 0u64;
+            let mut info = read_one(path, &mut out, &mut |frame| {
+                let clock = front.clock.max(frame.ts);
+                let next = OrderKey {
+                    input: i,
+                    frame: frame.number.saturating_add(1),
+                };
+                if let Some(seg) = front.decode(frame) {
+                    let w = shard_of(&FlowKey::of(seg.src, seg.dst), n);
+                    if let Some(b) = d.batches.get_mut(w) {
+                        b.push(&seg, frame.number, frame.ts, clock);
+                        if b.full() {
+                            d.send(w, i, clock, next);
+                        }
+                    }
+                }
+                bytes += frame.data.len() as u64 + 16;
+                if frame.number % SYNC_FRAMES == 0 {
+                    for w in 0..n {
+                        d.send(w, i, clock, next);
+                    }
+                    if let Err(e) = d.drain(sink) {
+                        sink_err = Some(e);
+                        return ControlFlow::Break(());
+                    }
+                }
+                if frame.number % PROGRESS_FRAMES == 0 {
+                    if let Some(p) = job.progress.as_mut() {
+                        let flows = d.stats.iter().map(|s| s.tcp_flows).sum();
+                        let tls = d.written.iter().sum();
+                        p(&progress_of(&front, i, bytes, flows, tls));
+                    }
+                }
+                ControlFlow::Continue(())
+            });
+            front.finish();
+            for w in 0..n {
+                d.send(w, i, front.clock, front.next_key());
+                if let Some(tx) = d.to.get(w) {
+                    // A worker gone means it panicked; the scope reports that when it ends.
+                    let _ = tx.send(ToWorker::End(i));
+                }
+            }
+            // Every worker answers an End once: wait for all of them.
+            let mut ends = 0;
+            while ends < n {
+                match d.res.recv() {
+                    Ok(r) => {
+                        if r.spent.is_none() {
+                            ends += 1;
+                        }
+                        d.take(r);
+                    }
+                    Err(_) => return Err(io::Error::other("a worker thread stopped")),
+                }
+            }
+            if let Some(e) = sink_err {
+                return Err(e);
+            }
+            release(&mut d.merge, sink)?;
+            info.notes.extend(front.notes());
+            out.inputs.push(info);
+        }
+        drop(d.to);
+        out.stats = front.stats.clone();
+        for s in &d.stats {
+            out.stats += s;
+        }
+        sink.finish(&out.inputs, &out.stats)?;
+        Ok(out)
+    })
+}
+
+/// The reader's side of a sharded run.
+struct Dispatch {
+    to: Vec<mpsc::SyncSender<ToWorker>>,
+    batches: Vec<Batch>,
+    pool: Vec<Batch>,
+    merge: Merge<Rendered>,
+    res: mpsc::Receiver<FromWorker>,
+    stats: Vec<Stats>,
+    written: Vec<u64>,
+}
+
+impl Dispatch {
+    /// Sends worker `w` its batch, stamped with where the capture has got to.
+    fn send(&mut self, w: usize, input: usize, clock: Timestamp, next: OrderKey) {
+        let fresh = self.pool.pop().unwrap_or_default();
+        let Some(slot) = self.batches.get_mut(w) else {
+            return;
+        };
+        let mut b = std::mem::replace(slot, fresh);
+        b.input = input;
+        b.clock = clock;
+        b.next = next;
+        if let Some(tx) = self.to.get(w) {
+            let _ = tx.send(ToWorker::Batch(b));
+        }
+    }
+
+    fn take(&mut self, r: FromWorker) {
+        if let Some(s) = self.stats.get_mut(r.worker) {
+            *s = r.stats;
+        }
+        if let Some(x) = self.written.get_mut(r.worker) {
+            *x = r.written;
+        }
+        self.merge.accept(r.worker, r.passed);
+        if let Some(b) = r.spent {
+            if self.pool.len() < 4 * self.to.len() {
+                self.pool.push(b);
+            }
+        }
+    }
+
+    /// Takes every answer waiting and writes what can be released.
+    fn drain(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
+        while let Ok(r) = self.res.try_recv() {
+            self.take(r);
+        }
+        release(&mut self.merge, sink)
+    }
+}
