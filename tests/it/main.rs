@@ -10,3 +10,4 @@ mod hostile;
 mod live;
 mod read;
 mod support;
+mod threads;
