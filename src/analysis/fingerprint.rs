@@ -214,7 +214,7 @@ fn hex_list(v: &[u16]) -> String {
         if i > 0 {
             s.push(',');
         }
-        s.push_str(&Hex16(*x).text().as_str()[2..]);
+        s.push_str(Hex16(*x).as_static().get(2..).unwrap_or_default());
     }
     s
 }

@@ -2,6 +2,7 @@
 //! reassembler events in, TLS records and record notes out.
 
 use super::EngineOptions;
+use crate::decode::TcpSegment;
 use crate::flow::reassembly::{Reassembler, StreamEvent};
 use crate::record::{CloseKind, Endpoint, Negotiation, Sender, Timestamp};
 use crate::tls::detect::{self, Start};
@@ -209,6 +210,34 @@ pub(super) fn feed(
             r.stop_keeping_recent();
         }
     }
+}
+
+/// The cheap path for a decided flow's packets: an in-order segment without SYN, FIN or RST
+/// whose payload lies inside the record being skipped, and whose ACK reveals no hole, changes
+/// nothing but two counters. Returns false (having changed nothing) when the full path is
+/// needed. Most packets of a long transfer take this path.
+pub(super) fn fast_path(conn: &mut Conn, side: usize, seg: &TcpSegment<'_>, frame: u64) -> bool {
+    if seg.flags.syn || seg.flags.fin || seg.flags.rst || seg.truncated || conn.not_tls {
+        return false;
+    }
+    let sender = conn.sender(side);
+    let Conn { reasm, tls, .. } = conn;
+    let Some(t) = tls.as_mut() else { return false };
+    let other = 1 - side;
+    let len = seg.payload.len();
+    let ack_ok = !seg.flags.ack || reasm.get(other).is_some_and(|r| r.ack_is_old(seg.ack));
+    let data_ok = len == 0
+        || (reasm.get(side).is_some_and(|r| r.is_next(seg.seq)) && t.can_skip(sender, len));
+    if !(ack_ok && data_ok && t.decided()) {
+        return false;
+    }
+    if len > 0 {
+        if let Some(r) = reasm.get_mut(side) {
+            r.advance(len, frame);
+        }
+        t.skip(sender, len);
+    }
+    true
 }
 
 /// Which side is the client, once TLS is found on `side` starting with `start`.

@@ -98,7 +98,10 @@ fn finish_record(
     written: &mut u64,
 ) -> Rendered {
     analysis::analyze(&mut n, ctx);
-    let mut r = Rendered::default();
+    let mut r = Rendered {
+        bytes: Vec::with_capacity(8 << 10),
+        ..Default::default()
+    };
     render.render(&n, &mut r);
     r.tally = Tally::of(&n);
     *written += 1;

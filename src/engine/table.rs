@@ -1,7 +1,7 @@
 //! The flow table: every connection being followed, its timers, and how a connection's end
 //! becomes a finished record for the [`Tracker`].
 
-use super::conn::{close, feed, Conn, FrameCtx};
+use super::conn::{self, close, feed, Conn, FrameCtx};
 use super::order::{OrderKey, Tracker};
 use super::EngineOptions;
 use crate::config::Limits;
@@ -57,11 +57,14 @@ impl FlowTable {
     /// Finishes every connection whose idle (or half-closed) timeout ran out by capture time
     /// `now`; each ends at the moment its timeout ran out, whenever it is looked at.
     pub(super) fn advance(&mut self, now: Timestamp) {
-        while let Some(&Reverse((due, seq, key))) = self.timers.peek() {
-            if due > now {
+        while self
+            .timers
+            .peek()
+            .is_some_and(|Reverse((due, _, _))| *due <= now)
+        {
+            let Some(Reverse((_, seq, key))) = self.timers.pop() else {
                 return;
-            }
-            self.timers.pop();
+            };
             let Some(c) = self.flows.get(&key).filter(|c| c.seq == seq) else {
                 continue;
             };
@@ -205,6 +208,13 @@ impl FlowTable {
                 conn.first_truncated = f.number;
             }
             conn.truncated += 1;
+        }
+        if conn::fast_path(conn, side, seg, f.number) {
+            if let Some(rec) = conn.rec.as_mut() {
+                rec.last_seen = f.ts;
+                rec.last_frame = f.number;
+            }
+            return;
         }
         if !conn.not_tls && !conn.reported {
             let data_seq = if seg.flags.syn {

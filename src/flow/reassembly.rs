@@ -106,6 +106,29 @@ impl Reassembler {
         self.base.is_some()
     }
 
+    /// True when a segment starting at `seq` would be delivered at once and nothing else would
+    /// happen: the stream is in order, nothing is held, no FIN is known and recent bytes are
+    /// not kept. Then [`Reassembler::advance`] may stand in for [`Reassembler::push`].
+    pub fn is_next(&self, seq: u32) -> bool {
+        self.pending.is_empty()
+            && self.fin_offset.is_none()
+            && !self.keep_recent
+            && self.offset_of(seq) == Some(self.delivered as i64)
+    }
+
+    /// Moves past `len` in-order bytes without delivering them (see [`Reassembler::is_next`]).
+    pub fn advance(&mut self, len: usize, frame: u64) {
+        self.delivered += len as u64;
+        self.last_frame = frame;
+    }
+
+    /// True when an acknowledgment of `ack` by the peer reveals nothing (it is not past what
+    /// was delivered): [`Reassembler::peer_ack`] would do nothing.
+    pub fn ack_is_old(&self, ack: u32) -> bool {
+        self.offset_of(ack)
+            .is_none_or(|off| off <= self.delivered as i64)
+    }
+
     /// Records the SYN: data starts at `seq + 1`. A SYN after data started is ignored.
     pub fn syn(&mut self, seq: u32) {
         if self.base.is_none() {

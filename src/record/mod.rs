@@ -90,9 +90,25 @@ impl Hex16 {
     }
 }
 
+impl Hex16 {
+    /// `"0x1301"` from a table of all 65,536 texts, built once: no UTF-8 check per value.
+    pub fn as_static(self) -> &'static str {
+        static ALL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let all = ALL.get_or_init(|| {
+            let mut t = String::with_capacity(6 << 16);
+            for v in 0..=u16::MAX {
+                t.push_str(Hex16(v).text().as_str());
+            }
+            t
+        });
+        let at = usize::from(self.0) * 6;
+        all.get(at..at + 6).unwrap_or("0x????")
+    }
+}
+
 impl Serialize for Hex16 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.text().as_str())
+        s.serialize_str(self.as_static())
     }
 }
 

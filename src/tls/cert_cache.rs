@@ -2,29 +2,32 @@
 //!
 //! The same chain is sent on every connection to a server, and decoding it (X.509 parsing and
 //! one RSA/ECDSA signature check per link) costs far more than the rest of a handshake. Chains
-//! are keyed by the SHA-256 of their DER certificates in order; at most [`MAX_CHAINS`] are kept,
-//! and the cache starts over when it is full (simple, and bounded whatever the input).
+//! are keyed by their DER certificates in order (the bytes themselves, length-prefixed, so that
+//! no crafted chain can pass for another: a SHA-256 of every chain was a sixth of a run); at most
+//! [`MAX_CHAINS`] are kept, and the cache starts over when it is full (simple, and bounded
+//! whatever the input).
 
 use super::cert;
 use crate::record::CertInfo;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+/// Keys hashed with a per-process random seed (foldhash), compared byte for byte.
+type Chains = HashMap<Vec<u8>, Vec<CertInfo>, foldhash::fast::RandomState>;
+
 /// Chains kept per thread.
 pub const MAX_CHAINS: usize = 1024;
 
 thread_local! {
-    static CHAINS: RefCell<HashMap<[u8; 32], Vec<CertInfo>>> = RefCell::new(HashMap::new());
+    static CHAINS: RefCell<Chains> = RefCell::new(Chains::default());
 }
 
-fn key(ders: &[&[u8]]) -> [u8; 32] {
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+fn key(ders: &[&[u8]]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(ders.iter().map(|d| d.len() + 8).sum());
     for d in ders {
-        ctx.update(&(d.len() as u64).to_be_bytes());
-        ctx.update(d);
+        k.extend_from_slice(&(d.len() as u64).to_be_bytes());
+        k.extend_from_slice(d);
     }
-    let mut k = [0u8; 32];
-    k.copy_from_slice(ctx.finish().as_ref());
     k
 }
 

@@ -122,6 +122,23 @@ impl TlsFlow {
         self.decided
     }
 
+    /// True when the next `len` bytes from `from` lie inside the body of an encrypted or
+    /// unbuffered record after the handshake was decided, ending before it: feeding them would
+    /// only count them off. Then [`TlsFlow::skip`] may stand in for [`TlsFlow::data`].
+    pub fn can_skip(&self, from: Sender, len: usize) -> bool {
+        self.decided
+            && self.dirs.get(idx(from)).is_some_and(|d| {
+                d.cur_type.is_some() && !d.buffering && !d.lost && !d.v2 && d.body_left > len
+            })
+    }
+
+    /// Counts off `len` body bytes (see [`TlsFlow::can_skip`]).
+    pub fn skip(&mut self, from: Sender, len: usize) {
+        if let Some(d) = self.dirs.get_mut(idx(from)) {
+            d.body_left -= len;
+        }
+    }
+
     /// Bytes held in handshake buffers (for the global budget and tests).
     pub fn buffered_bytes(&self) -> usize {
         self.dirs
