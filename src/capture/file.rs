@@ -82,6 +82,19 @@ pub(crate) fn read_stream(
                     reason: format!("file ends after {} of 24 header bytes", head.len()),
                 });
             }
+            // As libpcap: only versions 2.0 to 2.4 are pcap (2.4 since 1998). Anything else
+            // is not a pcap file with a lucky magic number, or its header is damaged, and its
+            // records cannot be trusted.
+            let (major, minor) = (
+                u16_at(&head, 4, big_endian).unwrap_or(0),
+                u16_at(&head, 6, big_endian).unwrap_or(0),
+            );
+            if major != 2 || minor > 4 {
+                return Err(CaptureError::BadHeader {
+                    format: format!("pcap{gz}"),
+                    reason: format!("version {major}.{minor} (pcap is 2.0 to 2.4)"),
+                });
+            }
             let src = Source::new(Box::new(Cursor::new(head).chain(reader)), &error_slot);
             let mut r =
                 LegacyPcapReader::new(BUFFER_SIZE, src).map_err(|e| CaptureError::BadHeader {

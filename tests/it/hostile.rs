@@ -483,3 +483,186 @@ fn thirty_thousand_extensions() {
     assert!(r.rss_kib < 100 * 1024, "peak RSS {} KiB", r.rss_kib);
     assert_eq!(flows[0]["sni"], "ext.example.test");
 }
+
+/// The notes of the first input of a `--format json` document.
+fn input_notes(doc: &Value) -> Vec<String> {
+    doc["inputs"][0]["notes"]
+        .as_array()
+        .expect("input notes")
+        .iter()
+        .map(|n| n.as_str().expect("note is a string").to_string())
+        .collect()
+}
+
+/// The connection of [`one_hello`] (frames 1–4: SYN, SYN-ACK, ACK, ClientHello) in a pcap whose
+/// header says `snaplen` and `linktype`.
+fn hello_with_header(snaplen: u32, linktype: u32) -> Pcap {
+    let mut p = Pcap::with_header(snaplen, linktype);
+    let mut c = Conn::new([10, 0, 0, 2], 40000);
+    c.handshake(&mut p);
+    c.client_data(
+        &mut p,
+        &records(&handshake_msg(&client_hello_body(
+            &[0x1301],
+            &sni_ext(b"caplen.example.test"),
+        ))),
+    );
+    p
+}
+
+/// Case 6a: records whose caplen is larger than the header's snaplen are read anyway (as
+/// libpcap does), with one note for the file.
+#[test]
+fn caplen_larger_than_snaplen() {
+    // Frames 1–3 are 54 bytes, the ClientHello frame 4 is longer than the snaplen of 64.
+    let p = hello_with_header(64, 1);
+    let r = run_on("caplen_snaplen", &p, "json");
+    assert_ok(&r);
+    let doc = r.json();
+    assert_eq!(
+        input_notes(&doc),
+        ["1 frame captured more bytes than the snaplen (64); read anyway"]
+    );
+    let flows = doc["flows"].as_array().expect("flows");
+    assert_eq!(flows.len(), 1);
+    assert_eq!(flows[0]["sni"], "caplen.example.test");
+    assert!(notes(&flows[0]).is_empty(), "{:?}", notes(&flows[0]));
+    assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+}
+
+/// Case 6b: a last record whose caplen runs past the end of the file: what came before is
+/// reported, the input gets a note saying where the file ends, the exit status is 0.
+#[test]
+fn caplen_larger_than_the_rest_of_the_file() {
+    let mut p = hello_with_header(65535, 1);
+    // Frame 5 claims 5,000 bytes; the file ends 30 bytes into them.
+    p.record_with_caplen(&[0x41; 30], 5000);
+    let r = run_on("caplen_past_end", &p, "json");
+    assert_ok(&r);
+    let doc = r.json();
+    assert_eq!(
+        input_notes(&doc),
+        ["file ends inside frame 5 (30 of 5000 bytes); frames 1–4 read"]
+    );
+    assert_eq!(doc["inputs"][0]["packets"], 4);
+    assert_eq!(doc["flows"][0]["sni"], "caplen.example.test");
+
+    // Over the snaplen as well: the note says the record header is probably corrupt.
+    let mut p = hello_with_header(65535, 1);
+    p.record_with_caplen(&[0x41; 30], 100_000);
+    let r = run_on("caplen_past_end_snaplen", &p, "json");
+    assert_ok(&r);
+    let doc = r.json();
+    assert_eq!(
+        input_notes(&doc),
+        [
+            "file ends inside frame 5 (30 of 100000 bytes; more than the snaplen of 65535, so its \
+          record header is probably corrupt); frames 1–4 read"
+        ]
+    );
+    assert_eq!(doc["flows"][0]["sni"], "caplen.example.test");
+
+    // A caplen of nearly 4 GiB: nothing of that size is allocated or waited for.
+    let mut p = hello_with_header(65535, 1);
+    p.record_with_caplen(&[0x41; 30], 0xffff_fff0);
+    let r = run_on("caplen_4g", &p, "json");
+    assert_ok(&r);
+    let doc = r.json();
+    assert_eq!(
+        input_notes(&doc),
+        [
+            "frame 5 claims 4294967280 captured bytes, over the 8 MiB limit (corrupt record?); \
+          rest of file skipped; frames 1–4 read"
+        ]
+    );
+    assert_eq!(doc["flows"][0]["sni"], "caplen.example.test");
+    assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+}
+
+/// Case 7: an unknown link type (9999): one note for the file, its frames counted but not
+/// decoded, exit status 0 (the input was read).
+#[test]
+fn unknown_link_type() {
+    let p = hello_with_header(65535, 9999);
+    let r = run_on("linktype_9999", &p, "json");
+    assert_ok(&r);
+    let doc = r.json();
+    assert_eq!(
+        input_notes(&doc),
+        ["link type linktype_9999 is not supported; 4 frames skipped"]
+    );
+    assert_eq!(
+        doc["inputs"][0]["link_types"],
+        serde_json::json!(["linktype_9999"])
+    );
+    assert_eq!(doc["inputs"][0]["packets"], 4);
+    assert_eq!(doc["stats"]["packets"], 4);
+    assert_eq!(doc["stats"]["tcp_flows"], 0);
+    assert_eq!(doc["flows"], serde_json::json!([]));
+    assert!(
+        r.stderr
+            .ends_with("note: link type linktype_9999 is not supported; 4 frames skipped\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+}
+
+/// Case 8: a corrupt global header (bad magic, cut short, a garbage version): the input cannot
+/// be read, which is exit status 1 with `tlsnoop: PATH: WHY` on stderr; the report is still
+/// written, with the reason as the input's note.
+#[test]
+fn corrupt_global_header() {
+    let good = hello_with_header(65535, 1).bytes;
+    let mut bad_magic = good.clone();
+    bad_magic[..4].copy_from_slice(&[0x00, 0x11, 0x22, 0x33]);
+    let mut version = good.clone();
+    version[4..8].copy_from_slice(&[0x77, 0x77, 0x99, 0x99]);
+    let mut major = good.clone();
+    major[4..6].copy_from_slice(&[1, 0]);
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "bad_magic",
+            bad_magic,
+            "not a pcap or pcapng file (starts with 00 11 22 33)",
+        ),
+        (
+            "cut_header",
+            good[..13].to_vec(),
+            "corrupt pcap header: file ends after 13 of 24 header bytes",
+        ),
+        (
+            "magic_only",
+            good[..4].to_vec(),
+            "corrupt pcap header: file ends after 4 of 24 header bytes",
+        ),
+        (
+            "garbage_version",
+            version,
+            "corrupt pcap header: version 30583.39321 (pcap is 2.0 to 2.4)",
+        ),
+        (
+            "version_1",
+            major,
+            "corrupt pcap header: version 1.4 (pcap is 2.0 to 2.4)",
+        ),
+    ];
+    for (name, bytes, why) in cases {
+        let p = Pcap { bytes, ts: 0 };
+        let path = p.write(name);
+        let path_s = path.to_str().expect("utf-8 path");
+        let r = run(name, &["--format", "json", path_s]);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(r.code, Some(1), "{name}: stderr {}", r.stderr);
+        assert_eq!(r.stderr, format!("tlsnoop: {path_s}: {why}\n"), "{name}");
+        let doc = r.json();
+        assert_eq!(
+            input_notes(&doc),
+            [format!("cannot be read: {why}")],
+            "{name}"
+        );
+        assert_eq!(doc["inputs"][0]["format"], Value::Null, "{name}");
+        assert_eq!(doc["stats"]["packets"], 0, "{name}");
+        assert!(r.rss_kib < 50 * 1024, "{name}: peak RSS {} KiB", r.rss_kib);
+    }
+}
