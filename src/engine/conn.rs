@@ -182,14 +182,20 @@ pub(super) fn feed(
                 t.gap(sender, len, before_frame, n);
             }
         }
-        StreamEvent::Conflict { frame, len, .. } => {
+        StreamEvent::Conflict {
+            frame,
+            len,
+            kept_frame,
+        } => {
             let dir = if Some(side) == *client_side {
                 "client→server"
             } else {
                 "server→client"
             };
+            let bytes = if len == 1 { "byte" } else { "bytes" };
+            let kept = kept_frame.map_or_else(String::new, |k| format!(" (frame {k})"));
             let text = format!(
-                "{dir} retransmission in frame {frame} differs from the bytes already seen over {len} bytes; kept the first copy"
+                "{dir} retransmission in frame {frame} differs from the bytes already seen over {len} {bytes}; kept the first copy{kept}"
             );
             match rec.as_mut() {
                 Some(n) if n.notes.len() < opts.limits.max_notes => n.notes.push(text),

@@ -2,8 +2,10 @@
 //!
 //! In-order payload is handed on at once as a borrowed slice (no copy). Only segments that arrive
 //! ahead of a hole are copied, into a bounded map keyed by stream offset. Retransmissions and
-//! overlaps are trimmed (the first copy wins); while `keep_recent` is on, the last delivered bytes
-//! are kept so that a retransmission carrying *different* bytes is reported. A hole becomes a
+//! overlaps are trimmed (the first copy wins, whether it was delivered or is still held: held
+//! segments never overlap); while `keep_recent` is on, the last delivered bytes and the frames
+//! that carried them are kept so that a retransmission carrying *different* bytes is reported
+//! with the frame whose copy was kept. A hole becomes a
 //! [`StreamEvent::Gap`] when the peer acknowledges past it, when the out-of-order budget is spent,
 //! or when the stream is flushed at its end. Sequence numbers are compared with wrapping
 //! arithmetic, so a stream may cross 2^32.
@@ -14,7 +16,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// What the reassembler tells the layer above.
 #[derive(Debug, PartialEq, Eq)]
@@ -54,6 +56,9 @@ struct Pending {
 
 /// How much delivered data is kept to compare retransmissions with.
 const RECENT_WINDOW: usize = 16 * 1024;
+/// Frames remembered for the bytes kept to compare retransmissions with (the oldest are
+/// forgotten first: a conflict there is still reported, without the frame of the kept copy).
+const MAX_RECENT_FRAMES: usize = 64;
 /// A peer acknowledgement further ahead than this is taken as bogus, not as a capture hole.
 const MAX_ACK_JUMP: u64 = 16 * 1024 * 1024;
 
@@ -72,8 +77,9 @@ pub struct Reassembler {
     recent: Vec<u8>,
     /// Stream offset of `recent[0]`.
     recent_start: u64,
-    /// Frame that delivered the newest bytes (for conflict notes).
-    last_frame: u64,
+    /// Frames that carried the bytes in `recent`: (stream offset of the first byte, frame), in
+    /// offset order, at most [`MAX_RECENT_FRAMES`]; bytes before the first entry have no frame.
+    recent_frames: VecDeque<(u64, u64)>,
 }
 
 impl Reassembler {
@@ -89,6 +95,7 @@ impl Reassembler {
     pub fn stop_keeping_recent(&mut self) {
         self.keep_recent = false;
         self.recent = Vec::new();
+        self.recent_frames = VecDeque::new();
     }
 
     /// Bytes currently held for out-of-order segments.
@@ -165,10 +172,10 @@ impl Reassembler {
         };
         let start = (off + skip as i64) as u64;
         if start == self.delivered {
-            self.deliver(fresh, frame, out);
+            self.deliver(fresh, frame, frame, out);
             self.drain(Some(frame), out);
         } else {
-            self.hold(start, fresh, frame);
+            self.hold(start, fresh, frame, out);
             if self.pending_bytes > max_pending {
                 self.skip_hole(frame, out);
             }
@@ -218,30 +225,68 @@ impl Reassembler {
         }
     }
 
-    fn hold(&mut self, start: u64, data: &[u8], frame: u64) {
-        // First copy wins: a segment at an offset already held is only kept for what it adds.
-        if let Some(existing) = self.pending.get(&start) {
-            if existing.data.len() >= data.len() {
-                return;
+    /// Holds a segment that arrived ahead of a hole. First copy wins here too: only the bytes no
+    /// held segment covers yet are stored, and covered bytes that differ are reported.
+    fn hold(&mut self, start: u64, data: &[u8], frame: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
+        let end = start + data.len() as u64;
+        // Held segments that overlap [start, end), in offset order: the one starting before
+        // `start` (if it reaches into it), then those starting inside.
+        let before = self
+            .pending
+            .range(..start)
+            .next_back()
+            .filter(|(k, p)| **k + p.data.len() as u64 > start);
+        let inside = self.pending.range(start..end);
+        let mut pos = start;
+        let mut fresh: Vec<(u64, u64)> = Vec::new();
+        let mut differ = 0usize;
+        let mut kept_frame = None;
+        for (&k, p) in before.into_iter().chain(inside) {
+            let p_end = k + p.data.len() as u64;
+            if p_end <= pos {
+                continue;
             }
-            let extra_start = start + existing.data.len() as u64;
-            if let Some(rest) = data.get(existing.data.len()..) {
-                let rest = rest.to_vec();
-                self.pending_bytes += rest.len();
-                self.pending
-                    .entry(extra_start)
-                    .or_insert(Pending { data: rest, frame });
+            if k > pos {
+                fresh.push((pos, k));
+                pos = k;
             }
-            return;
+            let o_end = p_end.min(end);
+            let new = data.get((pos - start) as usize..(o_end - start) as usize);
+            let old = p.data.get((pos - k) as usize..(o_end - k) as usize);
+            if let (Some(new), Some(old)) = (new, old) {
+                let n = new.iter().zip(old).filter(|(a, b)| a != b).count();
+                if n > 0 {
+                    differ += n;
+                    kept_frame.get_or_insert(p.frame);
+                }
+            }
+            pos = o_end;
+            if pos >= end {
+                break;
+            }
         }
-        self.pending_bytes += data.len();
-        self.pending.insert(
-            start,
-            Pending {
-                data: data.to_vec(),
+        if pos < end {
+            fresh.push((pos, end));
+        }
+        for (a, b) in fresh {
+            if let Some(bytes) = data.get((a - start) as usize..(b - start) as usize) {
+                self.pending_bytes += bytes.len();
+                self.pending.insert(
+                    a,
+                    Pending {
+                        data: bytes.to_vec(),
+                        frame,
+                    },
+                );
+            }
+        }
+        if differ > 0 && self.keep_recent {
+            out(StreamEvent::Conflict {
                 frame,
-            },
-        );
+                kept_frame,
+                len: differ,
+            });
+        }
     }
 
     /// Skips the hole before the first held segment, then delivers what follows it.
@@ -278,31 +323,61 @@ impl Reassembler {
             }
             if let (Some(old), Some(fresh)) = (p.data.get(..skip), p.data.get(skip..)) {
                 self.compare_old(k as i64, old, p.frame, out);
-                self.deliver(fresh, trigger.unwrap_or(p.frame).max(p.frame), out);
+                let shown = trigger.unwrap_or(p.frame).max(p.frame);
+                self.deliver(fresh, shown, p.frame, out);
             }
         }
     }
 
-    fn deliver(&mut self, bytes: &[u8], frame: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
+    /// Hands `bytes` on as carried by `frame`; `carried_by` is the frame they came in (kept
+    /// for conflict notes).
+    fn deliver(
+        &mut self,
+        bytes: &[u8],
+        frame: u64,
+        carried_by: u64,
+        out: &mut dyn FnMut(StreamEvent<'_>),
+    ) {
         if self.keep_recent {
             if self.recent.is_empty() {
                 self.recent_start = self.delivered;
+                self.recent_frames.clear();
+            }
+            if self.recent_frames.back().map(|&(_, f)| f) != Some(carried_by) {
+                self.recent_frames.push_back((self.delivered, carried_by));
+                if self.recent_frames.len() > MAX_RECENT_FRAMES {
+                    self.recent_frames.pop_front();
+                }
             }
             self.recent.extend_from_slice(bytes);
             if self.recent.len() > 2 * RECENT_WINDOW {
                 let cut = self.recent.len() - RECENT_WINDOW;
                 self.recent.drain(..cut);
                 self.recent_start += cut as u64;
+                while self
+                    .recent_frames
+                    .get(1)
+                    .is_some_and(|&(o, _)| o <= self.recent_start)
+                {
+                    self.recent_frames.pop_front();
+                }
             }
         }
         self.delivered += bytes.len() as u64;
-        self.last_frame = frame;
         out(StreamEvent::Data { bytes, frame });
     }
 
     fn reset_recent(&mut self) {
         self.recent.clear();
+        self.recent_frames.clear();
         self.recent_start = self.delivered;
+    }
+
+    /// The frame that carried the delivered byte at stream offset `off`, when still known.
+    fn frame_at(&self, off: u64) -> Option<u64> {
+        let i = self.recent_frames.partition_point(|&(o, _)| o <= off);
+        let (_, f) = self.recent_frames.get(i.checked_sub(1)?)?;
+        Some(*f)
     }
 
     /// Compares already-delivered bytes at `off` with a retransmitted copy.
@@ -318,11 +393,18 @@ impl Reassembler {
         let Some(kept) = self.recent.get(rel..) else {
             return;
         };
-        let differ = kept.iter().zip(data).filter(|(a, b)| a != b).count();
-        if differ > 0 {
+        let mut differ = 0;
+        let mut first = None;
+        for (i, (a, b)) in kept.iter().zip(data).enumerate() {
+            if a != b {
+                differ += 1;
+                first.get_or_insert(i);
+            }
+        }
+        if let Some(i) = first {
             out(StreamEvent::Conflict {
                 frame,
-                kept_frame: None,
+                kept_frame: self.frame_at(off + i as u64),
                 len: differ,
             });
         }
@@ -411,6 +493,56 @@ mod tests {
         let evs = run(&mut r, &[(1, b"abcd", 1), (1, b"abXY", 7)]);
         assert_eq!(bytes(&evs), b"abcd");
         assert_eq!(evs.last(), Some(&Ev::Conflict(7, 2)));
+    }
+
+    #[test]
+    fn held_copies_first_wins_and_differences_name_the_kept_frame() {
+        /// A conflict as (frame, kept_frame, len).
+        type Conflict = (u64, Option<u64>, usize);
+        /// The bytes delivered and the conflicts.
+        fn feed(segs: &[(u32, &[u8], u64)]) -> (Vec<u8>, Vec<Conflict>) {
+            let mut r = Reassembler::new();
+            r.syn(0);
+            let (mut got, mut conflicts) = (Vec::new(), Vec::new());
+            for (seq, data, frame) in segs {
+                r.push(*seq, data, *frame, 1 << 20, &mut |e| match e {
+                    StreamEvent::Data { bytes, .. } => got.extend_from_slice(bytes),
+                    StreamEvent::Conflict {
+                        frame,
+                        kept_frame,
+                        len,
+                    } => conflicts.push((frame, kept_frame, len)),
+                    StreamEvent::Gap { .. } => {}
+                });
+            }
+            assert_eq!(r.pending_bytes(), 0);
+            (got, conflicts)
+        }
+        // Same offset, ahead of a hole: the second copy is not kept and its difference reported.
+        let (got, conflicts) = feed(&[(5, b"efgh", 4), (5, b"eXgY", 5), (1, b"abcd", 6)]);
+        assert_eq!(got, b"abcdefgh");
+        assert_eq!(conflicts, [(5, Some(4), 2)]);
+        // A later copy that starts before a held one and covers it: only its new bytes are
+        // held; the held first copy wins where they overlap.
+        let (got, conflicts) = feed(&[(7, b"gh", 4), (4, b"dEfGH", 5), (1, b"abc", 6)]);
+        assert_eq!(got, b"abcdEfgh");
+        assert_eq!(conflicts, [(5, Some(4), 2)]);
+        // A later copy inside a held one, and one spanning two held ones and the hole between.
+        let (got, conflicts) = feed(&[
+            (3, b"cdef", 4),
+            (4, b"DE", 5),
+            (9, b"ij", 6),
+            (5, b"eFgHi", 7),
+            (1, b"ab", 8),
+        ]);
+        // (`g` and `H` filled the hole: nothing was held there.)
+        assert_eq!(got, b"abcdefgHij");
+        assert_eq!(conflicts, [(5, Some(4), 2), (7, Some(4), 1)]);
+        // After delivery: the kept copy's frame is the one that carried it, even when it was
+        // delivered later (held, then released by frame 6).
+        let (got, conflicts) = feed(&[(5, b"efgh", 4), (1, b"abcd", 6), (3, b"cdXf", 7)]);
+        assert_eq!(got, b"abcdefgh");
+        assert_eq!(conflicts, [(7, Some(4), 1)]);
     }
 
     #[test]

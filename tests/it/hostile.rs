@@ -666,3 +666,94 @@ fn corrupt_global_header() {
         assert!(r.rss_kib < 50 * 1024, "{name}: peak RSS {} KiB", r.rss_kib);
     }
 }
+
+/// A padding extension (type 21) of `n` zero bytes.
+fn padding_ext(n: usize) -> Vec<u8> {
+    let mut e = vec![0, 21];
+    e.extend_from_slice(&u16be(n));
+    e.resize(4 + n, 0);
+    e
+}
+
+/// A 2,000-byte ClientHello record whose SNI (`name`, 18 bytes) is in its last 30 bytes, so it
+/// falls in the second 1,460-byte segment.
+fn hello_ending_in_sni(name: &[u8; 18]) -> Vec<u8> {
+    let mut ext = padding_ext(1_900);
+    ext.extend_from_slice(&sni_ext(name));
+    records(&handshake_msg(&client_hello_body(&[0x1301], &ext)))
+}
+
+/// Case 9: overlapping retransmissions with different bytes (the second copy names
+/// `secnd.example.test` where the first said `first.example.test`). In every order the first copy
+/// is used and the record says which frame differed and that the first copy was kept.
+#[test]
+fn overlapping_retransmissions_with_different_bytes() {
+    let first = hello_ending_in_sni(b"first.example.test");
+    let second = hello_ending_in_sni(b"secnd.example.test");
+    assert_eq!(first.len(), second.len());
+    let split = 1460;
+    // (name, segments as (start, end, which copy)) sent after the TCP handshake (frames 1-3),
+    // so the segments are frames 4, 5 and 6.
+    type Plan = (&'static str, [(usize, usize, bool); 3], u64, u64);
+    let plans: [Plan; 3] = [
+        // In order: the differing copy of the second segment comes after the first copy was
+        // delivered (compared with the delivered bytes).
+        (
+            "in_order",
+            [
+                (0, split, true),
+                (split, first.len(), true),
+                (split, first.len(), false),
+            ],
+            6,
+            5,
+        ),
+        // Both copies of the second segment held (ahead of a hole) at the same offset.
+        (
+            "held_same_offset",
+            [
+                (split, first.len(), true),
+                (split, first.len(), false),
+                (0, split, true),
+            ],
+            5,
+            4,
+        ),
+        // The differing copy starts earlier than the held first copy and covers it.
+        (
+            "held_covering",
+            [
+                (split, first.len(), true),
+                (1000, first.len(), false),
+                (0, split, true),
+            ],
+            5,
+            4,
+        ),
+    ];
+    for (name, plan, differing, kept) in plans {
+        let mut p = Pcap::new();
+        let mut c = Conn::new([10, 0, 0, 2], 40000);
+        c.handshake(&mut p);
+        let base = c.cseq;
+        for (start, end, is_first) in plan {
+            c.cseq = base.wrapping_add(start as u32);
+            let data = if is_first { &first } else { &second };
+            p.tcp(&c.client_seg(PSH_ACK), &data[start..end]);
+        }
+        let r = run_on(name, &p, "jsonl");
+        assert_ok(&r);
+        let flows = r.jsonl();
+        assert_eq!(flows.len(), 1, "{name}");
+        assert_eq!(flows[0]["sni"], "first.example.test", "{name}");
+        assert_eq!(
+            notes(&flows[0]),
+            [format!(
+                "client→server retransmission in frame {differing} differs from the bytes \
+                 already seen over 5 bytes; kept the first copy (frame {kept})"
+            )],
+            "{name}"
+        );
+        assert!(r.rss_kib < 50 * 1024, "{name}: peak RSS {} KiB", r.rss_kib);
+    }
+}

@@ -202,7 +202,7 @@ fn notes_name_side_frame_and_consequence() {
     let f = only_flow("crafted/retrans_conflict.pcap");
     assert_eq!(
         f["notes"],
-        json!(["client→server retransmission in frame 5 differs from the bytes already seen over 6 bytes; kept the first copy"])
+        json!(["client→server retransmission in frame 5 differs from the bytes already seen over 6 bytes; kept the first copy (frame 4)"])
     );
     assert_eq!(f["sni"], "server.test");
     let f = only_flow("crafted/retrans_overlap.pcap");
