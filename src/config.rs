@@ -59,3 +59,34 @@ impl Default for Limits {
         }
     }
 }
+
+/// A byte count as the notes and the help show it: `256 KiB`, `64 MiB`, `1500 bytes`, `1 byte`
+/// (a unit is only used when the count is an exact multiple of it).
+pub fn size(n: usize) -> String {
+    const MIB: usize = 1 << 20;
+    match n {
+        1 => "1 byte".to_string(),
+        n if n >= MIB && n % MIB == 0 => format!("{} MiB", n / MIB),
+        n if n >= 1024 && n % 1024 == 0 => format!("{} KiB", n / 1024),
+        n => format!("{n} bytes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes() {
+        let cases = [
+            (0, "0 bytes"),
+            (1, "1 byte"),
+            (1500, "1500 bytes"),
+            (1024, "1 KiB"),
+            (256 * 1024, "256 KiB"),
+            (64 << 20, "64 MiB"),
+            ((1 << 20) + 1024, "1025 KiB"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(super::size(n), want, "{n}");
+        }
+    }
+}

@@ -46,6 +46,13 @@ struct Dir {
     hs: Vec<u8>,
     /// Bytes of an oversized handshake message still to skip.
     hs_skip: usize,
+    /// Handshake message headers are looked at as the bytes of a record arrive (the messages
+    /// are decoded when the record is complete), so that an oversized message is noted with
+    /// the frame its header came in. Both walk the same stream, `hs` followed by the current
+    /// record's body after `hs_skip`: this is the offset in it of the next header to look at…
+    hs_scan: usize,
+    /// …and the offset of an oversized message's header and the frame that completed it.
+    hs_oversized: Option<(usize, u64)>,
     /// Records of this direction are encrypted.
     encrypted: bool,
     /// Framing lost after a gap; waiting for a plausible record header.
@@ -70,6 +77,49 @@ struct Dir {
     session_id: Vec<u8>,
     /// Server: Certificate / ServerKeyExchange / ServerHelloDone seen (a full handshake).
     full_handshake_msgs: bool,
+}
+
+impl Dir {
+    /// Empties the partial handshake messages (and the header scan that walks them).
+    fn clear_hs(&mut self) {
+        self.hs.clear();
+        self.hs_scan = 0;
+        self.hs_oversized = None;
+    }
+
+    /// Looks at the handshake headers complete so far in `hs` + the record body (see
+    /// `hs_scan`): the first one claiming more than `limit` is remembered with `frame`.
+    fn scan_headers(&mut self, frame: u64, limit: usize) {
+        if self.hs_oversized.is_some() {
+            return;
+        }
+        let skip = self.hs_skip.min(self.body.len());
+        let body = self.body.get(skip..).unwrap_or_default();
+        let hs = self.hs.as_slice();
+        let at = |p: usize| match p.checked_sub(hs.len()) {
+            None => hs.get(p).copied(),
+            Some(b) => body.get(b).copied(),
+        };
+        while let (Some(_), Some(a), Some(b), Some(c)) = (
+            at(self.hs_scan),
+            at(self.hs_scan + 1),
+            at(self.hs_scan + 2),
+            at(self.hs_scan + 3),
+        ) {
+            let len = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+            if len > limit {
+                self.hs_oversized = Some((self.hs_scan, frame));
+                return;
+            }
+            self.hs_scan += 4 + len;
+        }
+    }
+}
+
+/// Largest handshake message body accepted (`max_handshake_message`, and no more than
+/// `max_handshake_bytes` is buffered for one message).
+fn handshake_limit(l: &Limits) -> usize {
+    l.max_handshake_message.min(l.max_handshake_bytes)
 }
 
 /// The TLS state of one flow.
@@ -231,6 +281,10 @@ impl TlsFlow {
         if d.buffering {
             d.body
                 .extend_from_slice(bytes.get(..take).unwrap_or_default());
+            if d.cur_type == Some(HANDSHAKE) && !d.v2 && !d.encrypted {
+                let limit = handshake_limit(&self.limits);
+                d.scan_headers(frame, limit);
+            }
         }
         d.body_left -= take;
         if d.body_left == 0 {
@@ -386,7 +440,7 @@ impl TlsFlow {
         if self.server_hello_seen && !self.tls13 {
             if let Some(d) = self.dirs.get_mut(i) {
                 d.encrypted = true;
-                d.hs.clear();
+                d.clear_hs();
             }
         }
     }
@@ -456,7 +510,7 @@ impl TlsFlow {
         d.cur_type = None;
         d.hdr.clear();
         d.body.clear();
-        d.hs.clear();
+        d.clear_hs();
         d.hs_skip = 0;
         if !decided {
             self.gap_before_decision = true;
@@ -493,6 +547,7 @@ impl TlsFlow {
         }
         if self.decided {
             for d in &mut self.dirs {
+                d.clear_hs();
                 d.hs = Vec::new();
                 d.body = Vec::new();
             }

@@ -328,11 +328,11 @@ fn huge_handshake_length_never_arrives() {
     let f = &flows[0];
     assert_eq!(f["outcome"], "incomplete");
     assert_eq!(f["client"]["port"], 40000);
-    // The note names the frame where the first record completed (frame 15), not frame 4 where
-    // the handshake header arrived.
+    // The note names frame 4, where the handshake header arrived (not frame 15, where its
+    // first record completed).
     assert_eq!(
         notes(f),
-        ["client→server client_hello message of 16777215 bytes at frame 15 exceeds the handshake \
+        ["client→server client_hello message of 16777215 bytes at frame 4 exceeds the handshake \
           limit (256 KiB); skipped (see --max-handshake-bytes)"]
     );
     assert!(r.rss_kib < 100 * 1024, "peak RSS {} KiB", r.rss_kib);
