@@ -185,8 +185,9 @@ impl Engine {
             .iter()
             .map(|(t, n)| {
                 format!(
-                    "link type {} is not supported; {n} frames skipped",
-                    crate::capture::LinkType(*t).name()
+                    "link type {} is not supported; {} skipped",
+                    crate::capture::LinkType(*t).name(),
+                    crate::names::count(*n, "frame")
                 )
             })
             .collect();
@@ -534,8 +535,9 @@ fn complete_record(
 ) -> Negotiation {
     if conn.truncated > 0 {
         rec.notes.push(format!(
-            "{} frames truncated by snaplen (first at frame {})",
-            conn.truncated, conn.first_truncated
+            "{} truncated by snaplen (first at frame {})",
+            crate::names::count(u64::from(conn.truncated), "frame"),
+            conn.first_truncated
         ));
     }
     rec.last_seen = conn.last_ts;

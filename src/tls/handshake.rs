@@ -143,10 +143,14 @@ impl TlsFlow {
                 let ders: Vec<&[u8]> = c.cert_chain.iter().take(max).map(|raw| raw.data).collect();
                 let list = cert_cache::chain_info(&ders, frame);
                 if c.cert_chain.len() > max {
-                    self.note(rec, format!(
-                        "{} Certificate at frame {frame} has {} certificates; the first {max} are reported",
-                        from.arrow(), c.cert_chain.len()
-                    ));
+                    self.note(
+                        rec,
+                        format!(
+                            "{} Certificate at frame {frame} has {}; the first {max} are reported",
+                            from.arrow(),
+                            crate::names::count(c.cert_chain.len() as u64, "certificate")
+                        ),
+                    );
                 }
                 match from {
                     Sender::Server => {

@@ -491,7 +491,11 @@ impl TlsFlow {
         let Some(d) = self.dirs.get_mut(i) else {
             return;
         };
-        let text_base = format!("{} gap of {len} bytes before frame {frame}", from.arrow());
+        let text_base = format!(
+            "{} gap of {} before frame {frame}",
+            from.arrow(),
+            crate::names::count(len, "byte")
+        );
         if d.cur_type.is_some() && !d.buffering && (len as usize) < d.body_left {
             // The hole is inside a record we were skipping anyway: framing is intact.
             d.body_left -= len as usize;
@@ -595,8 +599,9 @@ impl TlsFlow {
         };
         if self.notes_dropped > 0 {
             rec.notes.push(format!(
-                "{} more notes dropped (limit {})",
-                self.notes_dropped, self.limits.max_notes
+                "{} more dropped (limit {})",
+                crate::names::count(u64::from(self.notes_dropped), "note"),
+                self.limits.max_notes
             ));
             self.notes_dropped = 0;
         }

@@ -606,6 +606,29 @@ fn unknown_link_type() {
         r.stderr
     );
     assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+
+    // One frame: the note and the text summary say so in the singular.
+    let mut p = Pcap::with_header(65535, 9999);
+    p.record(&[0; 60]);
+    let r = run_on("linktype_9999_one", &p, "text");
+    assert_ok(&r);
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout)
+            .lines()
+            .collect::<Vec<_>>(),
+        [
+            format!(
+                "note: {}: link type linktype_9999 is not supported; 1 frame skipped",
+                std::env::temp_dir()
+                    .join(format!(
+                        "tlsnoop-hostile-{}-linktype_9999_one.pcap",
+                        std::process::id()
+                    ))
+                    .display()
+            ),
+            "0 TLS flows: 0 established, 0 failed, 0 incomplete (0 TCP flows, 1 packet)".into(),
+        ]
+    );
 }
 
 /// Case 8: a corrupt global header (bad magic, cut short, a garbage version): the input cannot

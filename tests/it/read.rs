@@ -423,7 +423,7 @@ fn text_report_layout() {
     fingerprints ja3 871a754af286dfb70c1b53c6887c62e0  ja4 t12d280700_d943125447b4_e7e480e5a997
     history      Cl
 
-1 TLS flows: 0 established, 1 failed, 0 incomplete (1 TCP flows, 11 packets)
+1 TLS flow: 0 established, 1 failed, 0 incomplete (1 TCP flow, 11 packets)
   diagnoses: protocol_version_mismatch ×1
 ";
     assert_eq!(text, expected);
