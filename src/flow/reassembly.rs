@@ -36,6 +36,9 @@ pub enum StreamEvent<'a> {
         before_frame: u64,
         /// Stream offset of the first missing byte.
         offset: u64,
+        /// The hole was given up on because the bytes held after it went over the limit
+        /// (`max_pending` of [`Reassembler::push`]), not because of an ACK or the stream's end.
+        over_limit: bool,
     },
     /// A retransmission whose bytes differ from the copy already delivered; the first copy was kept.
     Conflict {
@@ -53,6 +56,11 @@ struct Pending {
     data: Vec<u8>,
     frame: u64,
 }
+
+/// Bytes a held segment costs beyond its payload (map entry, allocation), counted in
+/// [`Reassembler::pending_bytes`] so that many tiny segments cannot hold far more memory than
+/// the limit says (measured: about 110 bytes per held 1-byte segment).
+pub const HELD_SEGMENT_COST: usize = 128;
 
 /// How much delivered data is kept to compare retransmissions with.
 const RECENT_WINDOW: usize = 16 * 1024;
@@ -98,7 +106,7 @@ impl Reassembler {
         self.recent_frames = VecDeque::new();
     }
 
-    /// Bytes currently held for out-of-order segments.
+    /// Bytes currently held for out-of-order segments, with [`HELD_SEGMENT_COST`] per segment.
     pub fn pending_bytes(&self) -> usize {
         self.pending_bytes
     }
@@ -176,8 +184,9 @@ impl Reassembler {
             self.drain(Some(frame), out);
         } else {
             self.hold(start, fresh, frame, out);
-            if self.pending_bytes > max_pending {
-                self.skip_hole(frame, out);
+            // Over the limit: give up on holes, oldest first, until what is held fits.
+            while self.pending_bytes > max_pending && !self.pending.is_empty() {
+                self.skip_hole(frame, true, out);
             }
         }
     }
@@ -201,13 +210,14 @@ impl Reassembler {
             return;
         }
         match self.pending.keys().next() {
-            Some(&k) if k <= ack_off => self.skip_hole(frame, out),
+            Some(&k) if k <= ack_off => self.skip_hole(frame, false, out),
             Some(_) | None => {
                 let len = ack_off - self.delivered;
                 out(StreamEvent::Gap {
                     len,
                     before_frame: frame,
                     offset: self.delivered,
+                    over_limit: false,
                 });
                 self.delivered = ack_off;
                 self.reset_recent();
@@ -221,7 +231,7 @@ impl Reassembler {
     pub fn flush(&mut self, out: &mut dyn FnMut(StreamEvent<'_>)) {
         while !self.pending.is_empty() {
             let frame = self.pending.values().next().map_or(0, |p| p.frame);
-            self.skip_hole(frame, out);
+            self.skip_hole(frame, false, out);
         }
     }
 
@@ -270,7 +280,7 @@ impl Reassembler {
         }
         for (a, b) in fresh {
             if let Some(bytes) = data.get((a - start) as usize..(b - start) as usize) {
-                self.pending_bytes += bytes.len();
+                self.pending_bytes += bytes.len() + HELD_SEGMENT_COST;
                 self.pending.insert(
                     a,
                     Pending {
@@ -290,13 +300,14 @@ impl Reassembler {
     }
 
     /// Skips the hole before the first held segment, then delivers what follows it.
-    fn skip_hole(&mut self, frame: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
+    fn skip_hole(&mut self, frame: u64, over_limit: bool, out: &mut dyn FnMut(StreamEvent<'_>)) {
         if let Some((&k, p)) = self.pending.iter().next() {
             if k > self.delivered {
                 out(StreamEvent::Gap {
                     len: k - self.delivered,
                     before_frame: p.frame,
                     offset: self.delivered,
+                    over_limit,
                 });
                 self.delivered = k;
                 self.reset_recent();
@@ -315,7 +326,7 @@ impl Reassembler {
                 break;
             }
             let p = entry.remove();
-            self.pending_bytes -= p.data.len();
+            self.pending_bytes -= p.data.len() + HELD_SEGMENT_COST;
             let skip = (self.delivered - k) as usize;
             if skip >= p.data.len() {
                 self.compare_old(k as i64, &p.data, p.frame, out);
@@ -616,6 +627,43 @@ mod tests {
                 Ev::Data(b"bbbbb".to_vec(), 2)
             ]
         );
+        assert_eq!(r.pending_bytes(), 0);
+    }
+
+    #[test]
+    fn held_segments_count_their_bookkeeping_and_the_limit_says_it_forced_a_gap() {
+        let mut r = Reassembler::new();
+        r.syn(0);
+        let mut gaps = Vec::new();
+        // One-byte segments, each after a one-byte hole: 129 bytes each against a limit of 300.
+        for (i, frame) in (0..3u32).zip(10u64..) {
+            r.push(2 + 2 * i, b"x", frame, 300, &mut |e| {
+                if let StreamEvent::Gap {
+                    len,
+                    before_frame,
+                    over_limit,
+                    ..
+                } = e
+                {
+                    gaps.push((len, before_frame, over_limit));
+                }
+            });
+            assert!(r.pending_bytes() <= 300, "{}", r.pending_bytes());
+        }
+        assert_eq!(gaps, [(1, 10, true)]);
+        assert_eq!(r.pending_bytes(), 2 * (1 + HELD_SEGMENT_COST));
+        r.flush(&mut |e| {
+            if let StreamEvent::Gap {
+                len,
+                before_frame,
+                over_limit,
+                ..
+            } = e
+            {
+                gaps.push((len, before_frame, over_limit));
+            }
+        });
+        assert_eq!(gaps, [(1, 10, true), (1, 11, false), (1, 12, false)]);
         assert_eq!(r.pending_bytes(), 0);
     }
 
