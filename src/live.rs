@@ -115,7 +115,7 @@ pub fn run(a: LiveArgs) -> ExitCode {
         decide_timeout_secs: a.timeout,
         ..Default::default()
     };
-    engine_opts.limits.max_flows = a.analysis.max_flows.max(1);
+    engine_opts.limits = a.analysis.limits.to_limits();
     let mut engine = Engine::new(engine_opts);
     engine.begin_input(0);
     let mut em = Emitter {

@@ -3,7 +3,7 @@
 
 use super::EngineOptions;
 use crate::flow::reassembly::{Reassembler, StreamEvent};
-use crate::record::{CloseKind, Endpoint, Negotiation, Sender, Timestamp};
+use crate::record::{CloseKind, Endpoint, LimitsHit, Negotiation, Sender, Timestamp};
 use crate::tls::detect::{self, Start};
 use crate::tls::TlsFlow;
 use std::net::SocketAddr;
@@ -47,6 +47,10 @@ pub(super) struct Conn {
     pub(super) bytes: [u64; 2],
     /// The global budget made this flow release its held segments (noted once).
     pub(super) budget_hit: bool,
+    /// Limits this connection hit outside the TLS layer (counted when it is finished).
+    pub(super) hits: LimitsHit,
+    /// The out-of-order limit was noted for this side.
+    pub(super) ooo_noted: [bool; 2],
     pub(super) truncated: u32,
     pub(super) first_truncated: u64,
 }
@@ -102,6 +106,8 @@ pub(super) fn feed(
         first_frame,
         first_ts,
         syn_seen,
+        hits,
+        ooo_noted,
         ..
     } = conn;
     let Some(r) = reasm.get_mut(side) else { return };
@@ -167,18 +173,35 @@ pub(super) fn feed(
             }
         }
         StreamEvent::Gap {
-            len, before_frame, ..
+            len,
+            before_frame,
+            over_limit,
+            ..
         } => {
             let sender = if Some(side) == *client_side {
                 Sender::Client
             } else {
                 Sender::Server
             };
+            if over_limit {
+                hits.max_ooo_bytes += 1;
+            }
             if let (Some(t), Some(n), true) = (
                 tls.as_mut(),
                 rec.as_mut(),
                 probe.get(side).is_some_and(|p| p.detected),
             ) {
+                if over_limit && !ooo_noted.get(side).copied().unwrap_or(true) {
+                    if let Some(x) = ooo_noted.get_mut(side) {
+                        *x = true;
+                    }
+                    t.push_note(n, format!(
+                        "{} held more than {} of out-of-order data at frame {} (see --max-ooo-bytes); stopped waiting for the missing bytes",
+                        sender.arrow(),
+                        crate::config::size(opts.limits.max_ooo_bytes),
+                        f.number
+                    ));
+                }
                 t.gap(sender, len, before_frame, n);
             }
         }
@@ -197,16 +220,14 @@ pub(super) fn feed(
             let text = format!(
                 "{dir} retransmission in frame {frame} differs from the bytes already seen over {len} {bytes}; kept the first copy{kept}"
             );
-            match rec.as_mut() {
-                Some(n) if n.notes.len() < opts.limits.max_notes => n.notes.push(text),
-                Some(_) => {}
-                None if early_notes.len() < 4 => early_notes.push(text),
-                None => {}
+            match (tls.as_mut(), rec.as_mut()) {
+                (Some(t), Some(n)) => t.push_note(n, text),
+                _ if early_notes.len() < 4 => early_notes.push(text),
+                _ => hits.max_notes += 1,
             }
         }
     };
     op(r, &mut cb);
-    let _ = f;
     // Once the handshake is decided, stop keeping bytes for retransmission checks.
     if tls.as_ref().is_some_and(|t| t.decided()) {
         for r in reasm.iter_mut() {

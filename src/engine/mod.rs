@@ -19,7 +19,7 @@ use crate::config::Limits;
 use crate::decode::{Decoded, Decoder, DefragLimits, TcpSegment};
 use crate::flow::key::FlowKey;
 use crate::flow::reassembly::Reassembler;
-use crate::record::{CloseKind, Negotiation, Stats, Timestamp};
+use crate::record::{CloseKind, LimitsHit, Negotiation, Stats, Timestamp};
 use crate::tls::TlsFlow;
 use order::Orderer;
 use std::collections::{HashMap, VecDeque};
@@ -95,7 +95,7 @@ impl Engine {
             Orderer::default()
         };
         Engine {
-            decoder: Decoder::new(DefragLimits::default()),
+            decoder: Decoder::new(DefragLimits::from(&opts.limits)),
             table: FlowTable {
                 opts,
                 flows: HashMap::new(),
@@ -116,7 +116,7 @@ impl Engine {
     pub fn begin_input(&mut self, input: usize) {
         self.table.input = input;
         // Fragments never combine across files; the decoder's counters are per input.
-        self.decoder = Decoder::new(DefragLimits::default());
+        self.decoder = Decoder::new(DefragLimits::from(&self.table.opts.limits));
         self.unsupported_links.clear();
     }
 
@@ -199,6 +199,7 @@ impl Engine {
     pub fn end_input(&mut self, out: &mut dyn FnMut(Negotiation)) {
         self.decoder.finish();
         let t = &mut self.table;
+        self.decoder.stats().add_limits_hit(&mut t.stats.limits_hit);
         let keys: Vec<(FlowKey, u64)> = t.fifo.drain(..).collect();
         for (k, seq) in keys {
             if t.flows.get(&k).is_some_and(|c| c.seq == seq) {
@@ -296,6 +297,8 @@ impl FlowTable {
                     packets: [0; 2],
                     bytes: [0; 2],
                     budget_hit: false,
+                    hits: LimitsHit::default(),
+                    ooo_noted: [false; 2],
                     truncated: 0,
                     first_truncated: 0,
                 }),
@@ -364,6 +367,7 @@ impl FlowTable {
                 }
             } else if conn.not_tls {
                 conn.determined = true;
+                stats.limits_hit.max_probe_bytes += 1;
                 order.finish(conn.seq, None);
             }
         }
@@ -410,14 +414,15 @@ impl FlowTable {
             // Over the global budget: this flow stops waiting for missing data.
             feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
             feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
-            if let Some(rec) = conn.rec.as_mut().filter(|_| !conn.budget_hit) {
+            if !conn.budget_hit {
                 conn.budget_hit = true;
-                if rec.notes.len() < opts.limits.max_notes {
-                    rec.notes.push(format!(
-                    "global reassembly budget ({} MiB) reached at frame {}; out-of-order data released without waiting for the missing bytes",
-                    opts.limits.max_total_buffered >> 20,
-                    f.number
-                ));
+                stats.limits_hit.max_total_buffered += 1;
+                if let (Some(tls), Some(rec)) = (conn.tls.as_mut(), conn.rec.as_mut()) {
+                    tls.push_note(rec, format!(
+                        "global reassembly budget ({}) reached at frame {}; out-of-order data released without waiting for the missing bytes (see --max-buffered)",
+                        crate::config::size(opts.limits.max_total_buffered),
+                        f.number
+                    ));
                 }
             }
             account(conn, buffered);
@@ -504,6 +509,7 @@ fn account(conn: &mut Conn, total: &mut usize) {
 
 fn finish_conn(mut conn: Box<Conn>, order: &mut Orderer, stats: &mut Stats, buffered: &mut usize) {
     *buffered = buffered.saturating_sub(conn.accounted);
+    stats.limits_hit += &conn.hits;
     if conn.reported {
         // Its record went out when its handshake was decided.
         return;
@@ -549,6 +555,7 @@ fn complete_record(
         server_bytes: conn.bytes[1 - c],
     };
     tls.finish(&mut rec);
+    stats.limits_hit += tls.limits_hit();
     // A one-sided capture cannot show a failure: what the other side did is unknown.
     let one_sided = rec.traffic.client_packets == 0 || rec.traffic.server_packets == 0;
     if one_sided && rec.outcome == crate::record::Outcome::Failed {
@@ -593,10 +600,26 @@ fn sweep(
         };
         let idle = now.secs.saturating_sub(c.last_ts.secs);
         let half_closed = c.fin.iter().any(|f| *f);
-        let expired = idle > limits.idle_timeout_secs
-            || (half_closed && idle > limits.half_closed_timeout_secs);
-        if expired {
-            if let Some(c) = flows.remove(&k) {
+        let idled = idle > limits.idle_timeout_secs;
+        let half_closed_out = half_closed && idle > limits.half_closed_timeout_secs;
+        if idled || half_closed_out {
+            if let Some(mut c) = flows.remove(&k) {
+                let note = if idled {
+                    stats.limits_hit.idle_timeout += 1;
+                    format!(
+                        "no packet for more than {} s (see --idle-timeout): reported then; later packets of this connection are ignored until a new SYN",
+                        limits.idle_timeout_secs
+                    )
+                } else {
+                    stats.limits_hit.half_closed_timeout += 1;
+                    format!(
+                        "no packet for more than {} s after a FIN (see --half-closed-timeout): reported then; later packets of this connection are ignored until a new SYN",
+                        limits.half_closed_timeout_secs
+                    )
+                };
+                if let Some(rec) = c.rec.as_mut() {
+                    rec.notes.push(note);
+                }
                 finish_conn(c, order, stats, buffered);
                 closed.insert(k);
             }
@@ -616,6 +639,7 @@ fn evict_oldest(
     while let Some((k, seq)) = fifo.pop_front() {
         if flows.get(&k).is_some_and(|c| c.seq == seq) {
             if let Some(mut c) = flows.remove(&k) {
+                stats.limits_hit.max_flows += 1;
                 if let Some(rec) = c.rec.as_mut() {
                     rec.notes
                         .push("flow table full: reported before its end (see --max-flows)".into());
@@ -800,7 +824,7 @@ mod tests {
                 // The ClientHello's middle part (frame 8) comes after the hole was given up on,
                 // so the client's next record header is the ClientKeyExchange in frame 12.
                 "client→server gap of 80 bytes before frame 6; resumed at a record header in frame 12".to_string(),
-                "global reassembly budget (0 MiB) reached at frame 6; out-of-order data released without waiting for the missing bytes".to_string(),
+                "global reassembly budget (16 bytes) reached at frame 6; out-of-order data released without waiting for the missing bytes (see --max-buffered)".to_string(),
             ]
         );
         // Without the budget the same capture is clean.

@@ -55,8 +55,10 @@ impl TlsFlow {
                 pos += 4 + len;
                 let name = crate::names::handshake_type(ty).unwrap_or("unknown");
                 let flag = if self.limits.max_handshake_message < self.limits.max_handshake_bytes {
+                    self.hits.max_handshake_message += 1;
                     "--max-handshake-message"
                 } else {
+                    self.hits.max_handshake_bytes += 1;
                     "--max-handshake-bytes"
                 };
                 self.history(rec, from, letter(ty));
@@ -143,12 +145,18 @@ impl TlsFlow {
                 let ders: Vec<&[u8]> = c.cert_chain.iter().take(max).map(|raw| raw.data).collect();
                 let list = cert_cache::chain_info(&ders, frame);
                 if c.cert_chain.len() > max {
+                    self.hits.max_certificates += 1;
                     self.note(
                         rec,
                         format!(
-                            "{} Certificate at frame {frame} has {}; the first {max} are reported",
+                            "{} Certificate at frame {frame} has {}; {} (see --max-certificates)",
                             from.arrow(),
-                            crate::names::count(c.cert_chain.len() as u64, "certificate")
+                            crate::names::count(c.cert_chain.len() as u64, "certificate"),
+                            match max {
+                                0 => "none is decoded".to_string(),
+                                1 => "only the first is decoded".to_string(),
+                                n => format!("only the first {n} are decoded"),
+                            }
                         ),
                     );
                 }

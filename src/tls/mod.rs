@@ -19,7 +19,7 @@ mod hello;
 mod sslv2;
 
 use crate::config::Limits;
-use crate::record::{hex8, Alert, Close, CloseKind, Negotiation, Outcome, Sender};
+use crate::record::{hex8, Alert, Close, CloseKind, LimitsHit, Negotiation, Outcome, Sender};
 use detect::MAX_RECORD_BODY;
 
 const CCS: u8 = 20;
@@ -136,6 +136,8 @@ pub struct TlsFlow {
     gap_before_decision: bool,
     history_cut: bool,
     notes_dropped: u32,
+    /// Limits hit on this flow (counted once the flow is finished).
+    hits: LimitsHit,
 }
 
 fn idx(s: Sender) -> usize {
@@ -163,6 +165,7 @@ impl TlsFlow {
             gap_before_decision: false,
             history_cut: false,
             notes_dropped: 0,
+            hits: LimitsHit::default(),
         }
     }
 
@@ -170,6 +173,17 @@ impl TlsFlow {
     /// handshake bytes are buffered.
     pub fn decided(&self) -> bool {
         self.decided
+    }
+
+    /// The limits this flow hit so far (with the notes dropped once [`TlsFlow::finish`] ran).
+    pub fn limits_hit(&self) -> &LimitsHit {
+        &self.hits
+    }
+
+    /// Adds a note about this flow from outside the TLS layer, within `max_notes` (a note over
+    /// the limit is counted in the last note).
+    pub fn push_note(&mut self, rec: &mut Negotiation, text: String) {
+        self.note(rec, text);
     }
 
     /// Bytes held in handshake buffers (for the global budget and tests).
@@ -598,9 +612,11 @@ impl TlsFlow {
             Outcome::Incomplete
         };
         if self.notes_dropped > 0 {
+            self.hits.max_notes += u64::from(self.notes_dropped);
+            let n = self.notes_dropped;
             rec.notes.push(format!(
-                "{} more dropped (limit {})",
-                crate::names::count(u64::from(self.notes_dropped), "note"),
+                "{n} more {} dropped (limit {}; see --max-notes)",
+                if n == 1 { "note" } else { "notes" },
                 self.limits.max_notes
             ));
             self.notes_dropped = 0;
@@ -611,9 +627,13 @@ impl TlsFlow {
         if rec.history.len() >= self.limits.max_history {
             if !self.history_cut {
                 self.history_cut = true;
+                self.hits.max_history += 1;
                 self.note(
                     rec,
-                    format!("history cut at {} letters", self.limits.max_history),
+                    format!(
+                        "history cut at {} letters (see --max-history)",
+                        self.limits.max_history
+                    ),
                 );
             }
             return;

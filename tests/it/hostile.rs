@@ -61,6 +61,11 @@ impl Pcap {
         self.record(&frame);
     }
 
+    /// Lets `secs` seconds of capture time pass before the next record.
+    fn pause(&mut self, secs: u32) {
+        self.ts += secs * 1_000_000;
+    }
+
     /// Writes the file to a fresh temporary path.
     fn write(&self, name: &str) -> PathBuf {
         let path = std::env::temp_dir().join(format!(
@@ -778,5 +783,393 @@ fn overlapping_retransmissions_with_different_bytes() {
             "{name}"
         );
         assert!(r.rss_kib < 50 * 1024, "{name}: peak RSS {} KiB", r.rss_kib);
+    }
+}
+
+/// An Ethernet/IPv4 frame carrying the first fragment (offset 0, more fragments) of datagram
+/// `id` from `src`: `len` bytes of a TCP segment to port 443.
+fn first_fragment(src: [u8; 4], id: u16, len: usize) -> Vec<u8> {
+    let mut f = Vec::with_capacity(34 + len);
+    f.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]);
+    f.extend_from_slice(&[0x45, 0]);
+    f.extend_from_slice(&((20 + len) as u16).to_be_bytes());
+    f.extend_from_slice(&id.to_be_bytes());
+    // Flags: MF; fragment offset 0; TTL 64; protocol TCP.
+    f.extend_from_slice(&[0x20, 0, 64, 6, 0, 0]);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&[10, 0, 0, 1]);
+    let mut tcp = Vec::new();
+    tcp.extend_from_slice(&40000u16.to_be_bytes());
+    tcp.extend_from_slice(&443u16.to_be_bytes());
+    tcp.extend_from_slice(&[
+        0, 0, 0, 1, 0, 0, 0, 0, 0x50, PSH_ACK, 0xff, 0xff, 0, 0, 0, 0,
+    ]);
+    tcp.resize(len, 0x46);
+    f.extend_from_slice(&tcp);
+    f
+}
+
+/// Case 10: 100,000 IPv4 first fragments of distinct datagrams that never complete: the pool
+/// stays within its bounds (1,024 datagrams, 4 MiB), each eviction is counted, the input gets
+/// one note, and memory stays flat. With `--max-fragment-bytes 64K` and larger fragments the
+/// byte bound is the one hit.
+#[test]
+fn hundred_thousand_fragments_that_never_complete() {
+    const N: u32 = 100_000;
+    let frags = |len: usize| {
+        let mut p = Pcap::new();
+        for i in 0..N {
+            let src = [10, 0, (i >> 16) as u8, 2];
+            p.record(&first_fragment(src, i as u16, len));
+        }
+        p
+    };
+    let r = run_on("fragments", &frags(32), "json");
+    assert_ok(&r);
+    let doc = r.json();
+    assert_eq!(
+        input_notes(&doc),
+        [
+            "100000 IP fragments not reassembled: 98976 datagrams evicted by the fragment pool \
+          limits (4 MiB, 1024 datagrams; see --max-fragment-bytes, --max-fragment-datagrams); \
+          1024 incomplete at the end of the capture"
+        ]
+    );
+    assert_eq!(doc["stats"]["packets"], N);
+    assert_eq!(doc["stats"]["tcp_flows"], 0);
+    assert_eq!(doc["stats"]["limits_hit"]["max_fragment_datagrams"], 98_976);
+    assert_eq!(doc["stats"]["limits_hit"]["max_fragment_bytes"], 0);
+    assert_eq!(doc["stats"]["limits_hit"]["fragment_timeout"], 0);
+    assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+
+    let p = frags(1400);
+    let path = p.write("fragments_bytes");
+    let r = run(
+        "fragments_bytes",
+        &[
+            "--format",
+            "json",
+            "--max-fragment-bytes",
+            "64K",
+            path.to_str().expect("utf-8 path"),
+        ],
+    );
+    let _ = std::fs::remove_file(&path);
+    assert_ok(&r);
+    let doc = r.json();
+    // 45 datagrams of 1,400 bytes (with their bookkeeping) fit in 64 KiB.
+    let hit = &doc["stats"]["limits_hit"];
+    assert_eq!(hit["max_fragment_bytes"], 99_955);
+    assert_eq!(hit["max_fragment_datagrams"], 0);
+    assert_eq!(
+        input_notes(&doc),
+        [
+            "100000 IP fragments not reassembled: 99955 datagrams evicted by the fragment pool \
+          limits (64 KiB, 1024 datagrams; see --max-fragment-bytes, --max-fragment-datagrams); \
+          45 incomplete at the end of the capture"
+        ]
+    );
+    assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+}
+
+/// Case 11: 200,000 one-byte segments, each after a one-byte hole, on a connection whose
+/// ClientHello started: each held segment counts its bookkeeping (128 bytes) against the
+/// 256 KiB out-of-order limit, so about 2,000 are held and then each new one makes the oldest
+/// hole be given up on. One note says so, every give-up is counted, memory stays flat.
+#[test]
+fn tiny_out_of_order_segments_flood() {
+    const N: u32 = 200_000;
+    let mut p = Pcap::new();
+    let mut c = Conn::new([10, 0, 0, 2], 40000);
+    c.handshake(&mut p);
+    // Frame 4: a record header and the start of a ClientHello, so the flow is TLS.
+    c.client_data(
+        &mut p,
+        &[0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00, 0x3f, 0xfc],
+    );
+    let base = c.cseq;
+    for i in 0..N {
+        c.cseq = base.wrapping_add(2 + 2 * i);
+        p.tcp(&c.client_seg(PSH_ACK), b"x");
+    }
+    let r = run_on("ooo_flood", &p, "json");
+    assert_ok(&r);
+    let doc = r.json();
+    let f = &doc["flows"][0];
+    // 2,032 segments of 1 + 128 bytes fit in 256 KiB: the 2,033rd (frame 2037) is one too many.
+    assert_eq!(
+        notes(f),
+        [
+            "client→server held more than 256 KiB of out-of-order data at frame 2037 (see \
+             --max-ooo-bytes); stopped waiting for the missing bytes",
+            "client→server gap of 2 bytes before frame 5",
+        ]
+    );
+    assert_eq!(f["outcome"], "incomplete");
+    assert_eq!(doc["stats"]["limits_hit"]["max_ooo_bytes"], N - 2032);
+    assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+}
+
+/// `tlsnoop --format json ARGS… FILE` on a testdata file, with the peak RSS measured.
+fn run_testdata(name: &str, args: &[&str], rel: &str) -> Run {
+    let path = crate::support::testdata(rel);
+    let mut all: Vec<&str> = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    all.push(path.to_str().expect("utf-8 path"));
+    run(name, &all)
+}
+
+/// The non-zero counters of `stats.limits_hit`.
+fn hits(doc: &Value) -> Value {
+    let all = doc["stats"]["limits_hit"].as_object().expect("limits_hit");
+    Value::Object(
+        all.iter()
+            .filter(|(_, v)| v.as_u64() != Some(0))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    )
+}
+
+/// Every limit flag changes what tlsnoop does on a real or crafted capture: the flow gets the
+/// note (naming the flag) and the limit's counter in `stats.limits_hit` goes up. Without the
+/// flag the same captures hit no limit.
+#[test]
+fn limit_flags_change_behaviour() {
+    use serde_json::json;
+    let tls12 = "real/openssl_tls12_ecdhe_rsa.pcap";
+    let ooo = "crafted/ch_split_3_ooo.pcap";
+    for rel in [tls12, ooo, "crafted/garbage_443.pcap"] {
+        let r = run_testdata("limits_default", &[], rel);
+        assert_ok(&r);
+        let doc = r.json();
+        assert_eq!(hits(&doc), json!({}), "{rel}");
+        for f in doc["flows"].as_array().expect("flows") {
+            assert!(notes(f).is_empty(), "{rel}: {:?}", notes(f));
+        }
+    }
+    // (flags, capture, the first flow's notes, its history, certificates decoded, counters)
+    type Case<'a> = (&'a [&'a str], &'a str, &'a [&'a str], &'a str, usize, Value);
+    let cases: [Case; 8] = [
+        (
+            // The server's Certificate (frame 6, 1,798 bytes) is skipped; the handshake is
+            // still followed (its ServerKeyExchange gives the group, its Finished the outcome).
+            &["--max-handshake-bytes", "1K"],
+            tls12,
+            &[
+                "server→client certificate message of 1798 bytes at frame 6 exceeds the handshake \
+               limit (1 KiB); skipped (see --max-handshake-bytes)",
+            ],
+            "CsxknGIFtifLl",
+            0,
+            json!({"max_handshake_bytes": 1}),
+        ),
+        (
+            &["--max-handshake-message", "1000"],
+            tls12,
+            &[
+                "server→client certificate message of 1798 bytes at frame 6 exceeds the handshake \
+               limit (1000 bytes); skipped (see --max-handshake-message)",
+            ],
+            "CsxknGIFtifLl",
+            0,
+            json!({"max_handshake_message": 1}),
+        ),
+        (
+            &["--max-certificates", "1"],
+            tls12,
+            &[
+                "server→client Certificate at frame 6 has 2 certificates; only the first is \
+               decoded (see --max-certificates)",
+            ],
+            "CsxknGIFtifLl",
+            1,
+            json!({"max_certificates": 1}),
+        ),
+        (
+            &["--max-history", "3"],
+            tls12,
+            &["history cut at 3 letters (see --max-history)"],
+            "Csx",
+            2,
+            json!({"max_history": 1}),
+        ),
+        (
+            &["--max-history", "3", "--max-notes", "1"],
+            tls12,
+            &["1 more note dropped (limit 1; see --max-notes)"],
+            "Csx",
+            2,
+            json!({"max_history": 1, "max_notes": 1}),
+        ),
+        (
+            // The ClientHello's middle part (frame 8) comes after the hole was given up on, so
+            // the client's next record header is the ClientKeyExchange in frame 12.
+            &["--max-ooo-bytes", "100"],
+            ooo,
+            &[
+                "client→server held more than 100 bytes of out-of-order data at frame 6 (see \
+                 --max-ooo-bytes); stopped waiting for the missing bytes",
+                "client→server gap of 80 bytes before frame 6; resumed at a record header in \
+                 frame 12",
+            ],
+            "sxknGIFtifLl",
+            2,
+            json!({"max_ooo_bytes": 1}),
+        ),
+        (
+            &["--max-buffered", "16"],
+            ooo,
+            &[
+                "client→server gap of 80 bytes before frame 6; resumed at a record header in \
+                 frame 12",
+                "global reassembly budget (16 bytes) reached at frame 6; out-of-order data \
+                 released without waiting for the missing bytes (see --max-buffered)",
+            ],
+            "sxknGIFtifLl",
+            2,
+            json!({"max_total_buffered": 1}),
+        ),
+        (
+            // Not TLS: there is no flow to note it on, only the counter.
+            &["--max-probe-bytes", "16"],
+            "crafted/garbage_443.pcap",
+            &[],
+            "",
+            0,
+            json!({"max_probe_bytes": 1}),
+        ),
+    ];
+    for (args, rel, want_notes, history, certs, want_hits) in cases {
+        let r = run_testdata("limits_flag", args, rel);
+        assert_ok(&r);
+        let doc = r.json();
+        assert_eq!(hits(&doc), want_hits, "{args:?}");
+        let Some(f) = doc["flows"].as_array().expect("flows").first() else {
+            assert!(want_notes.is_empty(), "{args:?}: no flow");
+            continue;
+        };
+        assert_eq!(notes(f), want_notes, "{args:?}");
+        assert_eq!(f["history"], history, "{args:?}");
+        assert_eq!(
+            f["certificates"].as_array().expect("certificates").len(),
+            certs,
+            "{args:?}"
+        );
+        assert_eq!(f["outcome"], "established", "{args:?}");
+        assert!(
+            r.rss_kib < 50 * 1024,
+            "{args:?}: peak RSS {} KiB",
+            r.rss_kib
+        );
+    }
+
+    // A table of one connection: each new connection reports the oldest early.
+    let r = run_testdata(
+        "limits_flows",
+        &["--max-flows", "1"],
+        "crafted/interleaved_flows.pcap",
+    );
+    assert_ok(&r);
+    let doc = r.json();
+    let flows = doc["flows"].as_array().expect("flows");
+    let evicted = flows
+        .iter()
+        .filter(|f| {
+            notes(f)
+                .contains(&"flow table full: reported before its end (see --max-flows)".to_string())
+        })
+        .count() as u64;
+    assert!(evicted > 0);
+    // Evicted connections that never showed TLS have no record, but are counted.
+    let counted = doc["stats"]["limits_hit"]["max_flows"]
+        .as_u64()
+        .expect("count");
+    assert!(counted >= evicted, "{counted} counted, {evicted} noted");
+    assert_eq!(
+        counted + 1,
+        doc["stats"]["tcp_flows"].as_u64().expect("tcp_flows")
+    );
+}
+
+/// The idle and half-closed timeouts (capture time): a connection silent for longer is
+/// finished and reported when the next connection starts, with a note and a count; its later
+/// packets are not taken as a new flow.
+#[test]
+fn idle_and_half_closed_timeouts() {
+    use serde_json::json;
+    // Connection A: handshake, ClientHello (frame 4), optionally the client's FIN (frame 5);
+    // 10 s of silence; connection B's SYN; then the server of A acknowledges.
+    let capture = |fin: bool| {
+        let mut p = Pcap::new();
+        let mut a = Conn::new([10, 0, 0, 2], 40000);
+        a.handshake(&mut p);
+        a.client_data(
+            &mut p,
+            &records(&handshake_msg(&client_hello_body(
+                &[0x1301],
+                &sni_ext(b"idle.example.test"),
+            ))),
+        );
+        if fin {
+            p.tcp(&a.client_seg(0x11), &[]);
+        }
+        p.pause(10);
+        let b = Conn::new([10, 0, 0, 3], 40001);
+        p.tcp(&b.client_seg(SYN), &[]);
+        let server_ack = Seg {
+            src: a.server,
+            dst: a.client,
+            sport: a.sport,
+            dport: a.cport,
+            seq: a.sseq,
+            ack: a.cseq,
+            flags: ACK,
+        };
+        p.tcp(&server_ack, &[]);
+        p
+    };
+    for (fin, args, want_notes, want_hits, server_packets) in [
+        (false, &[][..], vec![], json!({}), 2),
+        (
+            false,
+            &["--idle-timeout", "5"][..],
+            vec![
+                "no packet for more than 5 s (see --idle-timeout): reported then; later \
+                  packets of this connection are ignored until a new SYN",
+            ],
+            json!({"idle_timeout": 1}),
+            1,
+        ),
+        (true, &[][..], vec![], json!({}), 2),
+        (
+            true,
+            &["--half-closed-timeout", "5"][..],
+            vec![
+                "no packet for more than 5 s after a FIN (see --half-closed-timeout): reported \
+                  then; later packets of this connection are ignored until a new SYN",
+            ],
+            json!({"half_closed_timeout": 1}),
+            1,
+        ),
+    ] {
+        let p = capture(fin);
+        let path = p.write("timeouts");
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        all.push(path.to_str().expect("utf-8 path"));
+        let r = run("timeouts", &all);
+        let _ = std::fs::remove_file(&path);
+        assert_ok(&r);
+        let doc = r.json();
+        assert_eq!(hits(&doc), want_hits, "{args:?}");
+        assert_eq!(doc["stats"]["tcp_flows"], 2, "{args:?}");
+        let flows = doc["flows"].as_array().expect("flows");
+        assert_eq!(flows.len(), 1, "{args:?}");
+        assert_eq!(flows[0]["sni"], "idle.example.test");
+        assert_eq!(notes(&flows[0]), want_notes, "{args:?}");
+        assert_eq!(
+            flows[0]["traffic"]["server_packets"], server_packets,
+            "{args:?}"
+        );
     }
 }

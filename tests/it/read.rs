@@ -242,7 +242,13 @@ fn document_shape() {
     assert_eq!(
         doc["stats"],
         json!({"packets": 20, "tcp_flows": 1, "tls_flows": 1, "established": 1, "failed": 0,
-               "incomplete": 0, "truncated_packets": 0, "decode_errors": 0})
+               "incomplete": 0, "truncated_packets": 0, "decode_errors": 0,
+               "limits_hit": {"max_ooo_bytes": 0, "max_handshake_bytes": 0,
+                              "max_handshake_message": 0, "max_total_buffered": 0,
+                              "max_flows": 0, "max_probe_bytes": 0, "max_history": 0,
+                              "max_notes": 0, "max_certificates": 0, "idle_timeout": 0,
+                              "half_closed_timeout": 0, "max_fragment_bytes": 0,
+                              "max_fragment_datagrams": 0, "fragment_timeout": 0}})
     );
     let f = &doc["flows"][0];
     for key in [
