@@ -5,6 +5,16 @@
 
 use serde_json::Value;
 use std::path::PathBuf;
+
+// The fuzz targets' bodies, so that their regression inputs run here too.
+#[path = "../../fuzz/harness/cert.rs"]
+mod cert_harness;
+#[path = "../../fuzz/harness/pipeline.rs"]
+mod pipeline_harness;
+#[path = "../../fuzz/harness/reassembler.rs"]
+mod reassembler_harness;
+#[path = "../../fuzz/harness/tls_stream.rs"]
+mod tls_stream_harness;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -1172,4 +1182,69 @@ fn idle_and_half_closed_timeouts() {
             "{args:?}"
         );
     }
+}
+
+/// Every file in `testdata/fuzz-regressions/TARGET/` (inputs that once crashed, hung or were
+/// slow in a fuzz target, and small tricky ones) goes through its target's harness (the same
+/// code as `fuzz/fuzz_targets/TARGET.rs`) and through the whole pipeline twice: in-process and
+/// as `tlsnoop --format json FILE` (exit 0, or 1 for a file that is not a capture; valid JSON,
+/// no panic, quick, small).
+#[test]
+fn fuzz_regressions() {
+    let root = crate::support::testdata("fuzz-regressions");
+    let mut seen = 0;
+    for dir in std::fs::read_dir(&root).expect("testdata/fuzz-regressions") {
+        let dir = dir.expect("entry").path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let target = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("utf-8 name")
+            .to_string();
+        for file in std::fs::read_dir(&dir).expect("target dir") {
+            let path = file.expect("entry").path();
+            let data = std::fs::read(&path).expect("readable");
+            let name = format!(
+                "{target}/{}",
+                path.file_name().expect("name").to_string_lossy()
+            );
+            let start = Instant::now();
+            match target.as_str() {
+                "pipeline" => {}
+                "tls_stream" => tls_stream_harness::run(&data),
+                "reassembler" => reassembler_harness::run(&data),
+                "cert" => cert_harness::run(&data),
+                other => panic!("testdata/fuzz-regressions/{other}: not a fuzz target"),
+            }
+            pipeline_harness::run(&data);
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{name}: {:?} in-process",
+                start.elapsed()
+            );
+            let r = run(
+                "fuzz_regression",
+                &["--format", "json", path.to_str().expect("utf-8")],
+            );
+            assert!(
+                matches!(r.code, Some(0 | 1)),
+                "{name}: exit {:?}: {}",
+                r.code,
+                r.stderr
+            );
+            assert!(!r.stderr.contains("panicked"), "{name}: {}", r.stderr);
+            let doc = r.json();
+            assert_eq!(doc["inputs"].as_array().map(Vec::len), Some(1), "{name}");
+            assert!(
+                r.elapsed < Duration::from_secs(10),
+                "{name}: {:?}",
+                r.elapsed
+            );
+            assert!(r.rss_kib < 100 * 1024, "{name}: peak RSS {} KiB", r.rss_kib);
+            seen += 1;
+        }
+    }
+    assert!(seen >= 7, "{seen} regression inputs");
 }
