@@ -3,7 +3,7 @@
 
 use super::EngineOptions;
 use crate::flow::reassembly::{Reassembler, StreamEvent};
-use crate::record::{CloseKind, Endpoint, LimitsHit, Negotiation, Sender, Timestamp};
+use crate::record::{CloseKind, Endpoint, Negotiation, Sender, Timestamp};
 use crate::tls::detect::{self, Start};
 use crate::tls::TlsFlow;
 use std::net::SocketAddr;
@@ -47,8 +47,10 @@ pub(super) struct Conn {
     pub(super) bytes: [u64; 2],
     /// The global budget made this flow release its held segments (noted once).
     pub(super) budget_hit: bool,
-    /// Limits this connection hit outside the TLS layer (counted when it is finished).
-    pub(super) hits: LimitsHit,
+    /// Holes given up on because of the out-of-order limit, and notes lost before the record
+    /// existed (counted in `stats.limits_hit` when the connection is finished).
+    pub(super) ooo_hits: u32,
+    pub(super) notes_lost: u16,
     /// The out-of-order limit was noted for this side.
     pub(super) ooo_noted: [bool; 2],
     pub(super) truncated: u32,
@@ -106,7 +108,8 @@ pub(super) fn feed(
         first_frame,
         first_ts,
         syn_seen,
-        hits,
+        ooo_hits,
+        notes_lost,
         ooo_noted,
         ..
     } = conn;
@@ -184,7 +187,7 @@ pub(super) fn feed(
                 Sender::Server
             };
             if over_limit {
-                hits.max_ooo_bytes += 1;
+                *ooo_hits = ooo_hits.saturating_add(1);
             }
             if let (Some(t), Some(n), true) = (
                 tls.as_mut(),
@@ -223,7 +226,7 @@ pub(super) fn feed(
             match (tls.as_mut(), rec.as_mut()) {
                 (Some(t), Some(n)) => t.push_note(n, text),
                 _ if early_notes.len() < 4 => early_notes.push(text),
-                _ => hits.max_notes += 1,
+                _ => *notes_lost = notes_lost.saturating_add(1),
             }
         }
     };

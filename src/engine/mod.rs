@@ -19,7 +19,7 @@ use crate::config::Limits;
 use crate::decode::{Decoded, Decoder, DefragLimits, TcpSegment};
 use crate::flow::key::FlowKey;
 use crate::flow::reassembly::Reassembler;
-use crate::record::{CloseKind, LimitsHit, Negotiation, Stats, Timestamp};
+use crate::record::{CloseKind, Negotiation, Stats, Timestamp};
 use crate::tls::TlsFlow;
 use order::Orderer;
 use std::collections::{HashMap, VecDeque};
@@ -297,7 +297,8 @@ impl FlowTable {
                     packets: [0; 2],
                     bytes: [0; 2],
                     budget_hit: false,
-                    hits: LimitsHit::default(),
+                    ooo_hits: 0,
+                    notes_lost: 0,
                     ooo_noted: [false; 2],
                     truncated: 0,
                     first_truncated: 0,
@@ -509,7 +510,8 @@ fn account(conn: &mut Conn, total: &mut usize) {
 
 fn finish_conn(mut conn: Box<Conn>, order: &mut Orderer, stats: &mut Stats, buffered: &mut usize) {
     *buffered = buffered.saturating_sub(conn.accounted);
-    stats.limits_hit += &conn.hits;
+    stats.limits_hit.max_ooo_bytes += u64::from(conn.ooo_hits);
+    stats.limits_hit.max_notes += u64::from(conn.notes_lost);
     if conn.reported {
         // Its record went out when its handshake was decided.
         return;

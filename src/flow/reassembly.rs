@@ -82,12 +82,29 @@ pub struct Reassembler {
     /// Offset of the FIN, once seen (it takes one sequence number).
     fin_offset: Option<u64>,
     keep_recent: bool,
-    recent: Vec<u8>,
-    /// Stream offset of `recent[0]`.
-    recent_start: u64,
-    /// Frames that carried the bytes in `recent`: (stream offset of the first byte, frame), in
-    /// offset order, at most [`MAX_RECENT_FRAMES`]; bytes before the first entry have no frame.
-    recent_frames: VecDeque<(u64, u64)>,
+    /// The last delivered bytes, while `keep_recent` (boxed: most connections in a big table
+    /// never deliver any, and each costs a pointer).
+    recent: Option<Box<Recent>>,
+}
+
+/// Delivered bytes kept to compare retransmissions with.
+#[derive(Debug, Default)]
+struct Recent {
+    bytes: Vec<u8>,
+    /// Stream offset of `bytes[0]`.
+    start: u64,
+    /// Frames that carried `bytes`: (stream offset of the first byte, frame), in offset order,
+    /// at most [`MAX_RECENT_FRAMES`]; bytes before the first entry have no frame.
+    frames: VecDeque<(u64, u64)>,
+}
+
+impl Recent {
+    /// The frame that carried the delivered byte at stream offset `off`, when still known.
+    fn frame_at(&self, off: u64) -> Option<u64> {
+        let i = self.frames.partition_point(|&(o, _)| o <= off);
+        let (_, f) = self.frames.get(i.checked_sub(1)?)?;
+        Some(*f)
+    }
 }
 
 impl Reassembler {
@@ -102,8 +119,7 @@ impl Reassembler {
     /// Stops keeping delivered bytes (once the handshake is over) and frees them.
     pub fn stop_keeping_recent(&mut self) {
         self.keep_recent = false;
-        self.recent = Vec::new();
-        self.recent_frames = VecDeque::new();
+        self.recent = None;
     }
 
     /// Bytes currently held for out-of-order segments, with [`HELD_SEGMENT_COST`] per segment.
@@ -350,27 +366,25 @@ impl Reassembler {
         out: &mut dyn FnMut(StreamEvent<'_>),
     ) {
         if self.keep_recent {
-            if self.recent.is_empty() {
-                self.recent_start = self.delivered;
-                self.recent_frames.clear();
+            let delivered = self.delivered;
+            let r = self.recent.get_or_insert_with(Box::default);
+            if r.bytes.is_empty() {
+                r.start = delivered;
+                r.frames.clear();
             }
-            if self.recent_frames.back().map(|&(_, f)| f) != Some(carried_by) {
-                self.recent_frames.push_back((self.delivered, carried_by));
-                if self.recent_frames.len() > MAX_RECENT_FRAMES {
-                    self.recent_frames.pop_front();
+            if r.frames.back().map(|&(_, f)| f) != Some(carried_by) {
+                r.frames.push_back((delivered, carried_by));
+                if r.frames.len() > MAX_RECENT_FRAMES {
+                    r.frames.pop_front();
                 }
             }
-            self.recent.extend_from_slice(bytes);
-            if self.recent.len() > 2 * RECENT_WINDOW {
-                let cut = self.recent.len() - RECENT_WINDOW;
-                self.recent.drain(..cut);
-                self.recent_start += cut as u64;
-                while self
-                    .recent_frames
-                    .get(1)
-                    .is_some_and(|&(o, _)| o <= self.recent_start)
-                {
-                    self.recent_frames.pop_front();
+            r.bytes.extend_from_slice(bytes);
+            if r.bytes.len() > 2 * RECENT_WINDOW {
+                let cut = r.bytes.len() - RECENT_WINDOW;
+                r.bytes.drain(..cut);
+                r.start += cut as u64;
+                while r.frames.get(1).is_some_and(|&(o, _)| o <= r.start) {
+                    r.frames.pop_front();
                 }
             }
         }
@@ -379,29 +393,27 @@ impl Reassembler {
     }
 
     fn reset_recent(&mut self) {
-        self.recent.clear();
-        self.recent_frames.clear();
-        self.recent_start = self.delivered;
-    }
-
-    /// The frame that carried the delivered byte at stream offset `off`, when still known.
-    fn frame_at(&self, off: u64) -> Option<u64> {
-        let i = self.recent_frames.partition_point(|&(o, _)| o <= off);
-        let (_, f) = self.recent_frames.get(i.checked_sub(1)?)?;
-        Some(*f)
+        if let Some(r) = self.recent.as_mut() {
+            r.bytes.clear();
+            r.frames.clear();
+            r.start = self.delivered;
+        }
     }
 
     /// Compares already-delivered bytes at `off` with a retransmitted copy.
     fn compare_old(&self, off: i64, data: &[u8], frame: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
-        if !self.keep_recent || off < 0 {
+        let Some(recent) = self.recent.as_deref().filter(|_| self.keep_recent) else {
+            return;
+        };
+        if off < 0 {
             return;
         }
         let off = off as u64;
-        if off < self.recent_start {
+        if off < recent.start {
             return;
         }
-        let rel = (off - self.recent_start) as usize;
-        let Some(kept) = self.recent.get(rel..) else {
+        let rel = (off - recent.start) as usize;
+        let Some(kept) = recent.bytes.get(rel..) else {
             return;
         };
         let mut differ = 0;
@@ -415,7 +427,7 @@ impl Reassembler {
         if let Some(i) = first {
             out(StreamEvent::Conflict {
                 frame,
-                kept_frame: self.frame_at(off + i as u64),
+                kept_frame: recent.frame_at(off + i as u64),
                 len: differ,
             });
         }
