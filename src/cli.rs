@@ -96,9 +96,6 @@ pub struct ReadArgs {
     /// No notes on standard error.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Largest handshake message, and handshake bytes buffered per direction (bytes).
-    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024)]
-    pub max_handshake_bytes: usize,
     /// Exit with status 3 when a flow has a finding of this severity or higher (or, with
     /// `failed`, a failed handshake).
     #[arg(long, value_enum, value_name = "WHAT")]
@@ -224,9 +221,6 @@ pub struct AnalysisArgs {
         default_value = "443,8443,465,993,995,636,853,5061,3269,989,990,992,994"
     )]
     pub server_ports: Vec<u16>,
-    /// Flows tracked at once; the oldest is reported early when full.
-    #[arg(long, value_name = "N", default_value_t = 200_000)]
-    pub max_flows: usize,
     /// Which weaknesses count as findings, and how severe (Mozilla's server-side TLS levels).
     #[arg(long, value_enum, default_value_t = PolicyChoice::Intermediate)]
     pub policy: PolicyChoice,
@@ -238,4 +232,196 @@ pub struct AnalysisArgs {
     /// them are also held to the public CAs' 398-day limit.
     #[arg(long)]
     pub system_roots: bool,
+    /// Resource limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The resource limits (`tlsnoop::config::Limits`), for `read` and `live`. Each hit is a note
+/// (on the flow, or on the input for the fragment pool) and a count in `stats.limits_hit`.
+/// Sizes take a K, M or G suffix (KiB, MiB, GiB: 256K is 262144 bytes). The defaults here are
+/// `Limits::default()`'s (a test checks that they agree).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
+    /// Connections tracked at once; when full the oldest is reported early.
+    #[arg(long, value_name = "N", default_value = "200000",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_flows: u32,
+    /// Handshake bytes buffered per direction for one message: a larger handshake message (a
+    /// huge certificate chain) is skipped.
+    #[arg(long, value_name = "SIZE", default_value = "256K", value_parser = size)]
+    pub max_handshake_bytes: usize,
+    /// Largest handshake message length accepted from its header [default: the
+    /// --max-handshake-bytes value].
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    pub max_handshake_message: Option<usize>,
+    /// Out-of-order bytes held per direction while waiting for a missing segment; then the
+    /// hole is given up on.
+    #[arg(long, value_name = "SIZE", default_value = "256K", value_parser = size)]
+    pub max_ooo_bytes: usize,
+    /// Bytes held for reassembly and handshakes over all connections; the one that goes over
+    /// stops waiting for missing data.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = size)]
+    pub max_buffered: usize,
+    /// Payload looked at per direction for TLS before a connection is taken as not TLS.
+    #[arg(long, value_name = "SIZE", default_value = "64K", value_parser = size)]
+    pub max_probe_bytes: usize,
+    /// Certificates decoded per Certificate message.
+    #[arg(long, value_name = "N", default_value = "32")]
+    pub max_certificates: usize,
+    /// Letters kept in a flow's history.
+    #[arg(long, value_name = "N", default_value = "100")]
+    pub max_history: usize,
+    /// Notes kept per flow (the last says how many more were dropped).
+    #[arg(long, value_name = "N", default_value = "32",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_notes: u32,
+    /// Capture seconds without a packet after which a connection is finished and reported.
+    #[arg(long, value_name = "SECS", default_value = "300")]
+    pub idle_timeout: u32,
+    /// Capture seconds without a packet after one side's FIN before the connection is finished.
+    #[arg(long, value_name = "SECS", default_value = "30")]
+    pub half_closed_timeout: u32,
+    /// Bytes held by the IP fragment pool; the oldest incomplete datagrams are dropped to make
+    /// room.
+    #[arg(long, value_name = "SIZE", default_value = "4M", value_parser = size)]
+    pub max_fragment_bytes: usize,
+    /// Incomplete IP datagrams waiting for fragments at once; the oldest is dropped for a new one.
+    #[arg(long, value_name = "N", default_value = "1024")]
+    pub max_fragment_datagrams: usize,
+    /// Capture seconds an incomplete IP datagram waits for its missing fragments.
+    #[arg(long, value_name = "SECS", default_value = "30")]
+    pub fragment_timeout: u32,
+}
+
+impl LimitArgs {
+    /// The limits these flags set.
+    pub fn to_limits(&self) -> tlsnoop::config::Limits {
+        tlsnoop::config::Limits {
+            max_ooo_bytes: self.max_ooo_bytes,
+            max_handshake_bytes: self.max_handshake_bytes,
+            max_handshake_message: self
+                .max_handshake_message
+                .unwrap_or(self.max_handshake_bytes),
+            max_total_buffered: self.max_buffered,
+            max_flows: self.max_flows as usize,
+            max_probe_bytes: self.max_probe_bytes as u64,
+            max_history: self.max_history,
+            max_notes: self.max_notes as usize,
+            max_certificates: self.max_certificates,
+            idle_timeout_secs: i64::from(self.idle_timeout),
+            half_closed_timeout_secs: i64::from(self.half_closed_timeout),
+            max_fragment_bytes: self.max_fragment_bytes,
+            max_fragment_datagrams: self.max_fragment_datagrams,
+            fragment_timeout_secs: u64::from(self.fragment_timeout),
+        }
+    }
+}
+
+/// A size in bytes: a number, optionally followed by K, M or G (powers of 1024; `KiB`, `MiB`,
+/// `GiB` and lowercase are accepted too).
+fn size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits);
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" => 10,
+        "m" | "mib" => 20,
+        "g" | "gib" => 30,
+        _ => {
+            return Err(format!(
+                "{s:?} is not a size (a number, optionally with K, M or G)"
+            ))
+        }
+    };
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (a number, optionally with K, M or G)"))?;
+    n.checked_mul(1usize << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let mut v = vec!["tlsnoop", "read"];
+        v.extend_from_slice(args);
+        v.push("x.pcap");
+        Cli::try_parse_from(v)
+    }
+
+    fn limits(args: &[&str]) -> tlsnoop::config::Limits {
+        match parse(args).expect("parses").command {
+            Command::Read(r) => r.analysis.limits.to_limits(),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn limit_flags_default_to_the_library_defaults() {
+        assert_eq!(limits(&[]), tlsnoop::config::Limits::default());
+    }
+
+    #[test]
+    fn limit_flags_set_every_limit() {
+        let l = limits(&[
+            "--max-flows=7",
+            "--max-handshake-bytes=1K",
+            "--max-ooo-bytes=2k",
+            "--max-buffered=3M",
+            "--max-probe-bytes=4KiB",
+            "--max-certificates=5",
+            "--max-history=6",
+            "--max-notes=8",
+            "--idle-timeout=9",
+            "--half-closed-timeout=10",
+            "--max-fragment-bytes=1G",
+            "--max-fragment-datagrams=11",
+            "--fragment-timeout=12",
+        ]);
+        let want = tlsnoop::config::Limits {
+            max_ooo_bytes: 2048,
+            max_handshake_bytes: 1024,
+            max_handshake_message: 1024,
+            max_total_buffered: 3 << 20,
+            max_flows: 7,
+            max_probe_bytes: 4096,
+            max_history: 6,
+            max_notes: 8,
+            max_certificates: 5,
+            idle_timeout_secs: 9,
+            half_closed_timeout_secs: 10,
+            max_fragment_bytes: 1 << 30,
+            max_fragment_datagrams: 11,
+            fragment_timeout_secs: 12,
+        };
+        assert_eq!(l, want);
+        let l = limits(&["--max-handshake-bytes=64K", "--max-handshake-message=1500"]);
+        assert_eq!(
+            (l.max_handshake_bytes, l.max_handshake_message),
+            (65536, 1500)
+        );
+    }
+
+    #[test]
+    fn bad_limits_are_usage_errors() {
+        for bad in [
+            "--max-flows=0",
+            "--max-notes=0",
+            "--max-ooo-bytes=12X",
+            "--max-ooo-bytes=K",
+            "--max-ooo-bytes=-1",
+            "--max-buffered=99999999999999999999G",
+            "--idle-timeout=-5",
+        ] {
+            assert!(parse(&[bad]).is_err(), "{bad}");
+        }
+        assert_eq!(size("262144"), Ok(262_144));
+        assert_eq!(size("256K"), Ok(262_144));
+        assert_eq!(size("64MiB"), Ok(64 << 20));
+    }
 }

@@ -4,42 +4,62 @@
 //! its default, what it bounds and what happens when it is hit (always a note on the flow or the
 //! input, never a crash or a silent drop).
 
-/// Resource limits. `Limits::default()` gives the documented defaults.
-#[derive(Debug, Clone)]
+/// Resource limits. `Limits::default()` gives the documented defaults; `tlsnoop read` and
+/// `tlsnoop live` set each with the flag named in its doc. Every hit is counted in
+/// [`crate::record::LimitsHit`] (`stats.limits_hit` in JSON) under the field's name (the
+/// timeouts without `_secs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Bytes buffered per flow direction for out-of-order segments while the handshake is in
-    /// progress. Default 256 KiB. When hit, the reassembler gives up waiting for the missing data:
-    /// the hole is reported as a gap note and parsing resumes at the buffered data.
+    /// Bytes held per flow direction for segments that arrived ahead of a hole, each held
+    /// segment counting [`crate::flow::reassembly::HELD_SEGMENT_COST`] bytes more for its
+    /// bookkeeping (`--max-ooo-bytes`). Default 256 KiB. When hit, the reassembler gives up
+    /// waiting for the missing data: the hole is reported as a gap, a note says the limit was
+    /// hit, and parsing resumes at the next record header.
     pub max_ooo_bytes: usize,
-    /// Handshake bytes buffered per direction (partial records and partial handshake messages).
-    /// Default 256 KiB. A longer handshake message (a huge certificate chain) is reported as
-    /// truncated with a note; the rest of the handshake is still followed by record headers.
+    /// Handshake bytes buffered per direction for one handshake message
+    /// (`--max-handshake-bytes`). Default 256 KiB. A longer handshake message (a huge
+    /// certificate chain) is skipped with a note; the rest of the handshake is still followed.
     pub max_handshake_bytes: usize,
-    /// Largest handshake message length accepted from the 24-bit length field. Default 256 KiB.
-    /// A larger claimed length is noted and the message skipped without buffering it.
+    /// Largest handshake message length accepted from the 24-bit length field
+    /// (`--max-handshake-message`; default the same as `max_handshake_bytes`, 256 KiB). A
+    /// larger claimed length is noted and the message skipped without buffering it.
     pub max_handshake_message: usize,
-    /// Bytes held for reassembly and handshakes over all flows together. Default 64 MiB. When
-    /// hit, the flow whose segment pushed the total over stops waiting for missing data (its held
-    /// segments are released after a gap) and gets a note.
+    /// Bytes held for reassembly and handshakes over all flows together (`--max-buffered`).
+    /// Default 64 MiB. When hit, the flow whose segment pushed the total over stops waiting for
+    /// missing data (its held segments are released after a gap) and gets a note.
     pub max_total_buffered: usize,
-    /// Flows tracked at once. Default 200,000 (about 150 MB at worst). When hit, the oldest flow is finished
-    /// and reported early with a note.
+    /// Flows tracked at once (`--max-flows`). Default 200,000 (about 150 MB at worst). When
+    /// hit, the oldest flow is finished and reported early with a note.
     pub max_flows: usize,
-    /// Bytes of payload a flow may carry before TLS is found on it (STARTTLS, proxies).
-    /// Default 64 KiB per direction; after that the flow is taken as not TLS.
+    /// Bytes of payload a flow may carry before TLS is found on it (STARTTLS, proxies;
+    /// `--max-probe-bytes`). Default 64 KiB per direction; after that the flow is taken as not
+    /// TLS (there is no flow record to note it on: only the counter says it).
     pub max_probe_bytes: u64,
-    /// Letters kept in a flow's history. Default 100 (as Zeek); a note says when it is cut.
+    /// Letters kept in a flow's history (`--max-history`). Default 100 (as Zeek); a note says
+    /// when it is cut.
     pub max_history: usize,
-    /// Notes kept per flow. Default 32; the last note says how many were dropped.
+    /// Notes kept per flow (`--max-notes`). Default 32; the last note says how many were
+    /// dropped.
     pub max_notes: usize,
-    /// Certificates decoded per Certificate message. Default 32; more are counted in a note.
+    /// Certificates decoded per Certificate message (`--max-certificates`). Default 32; more
+    /// are counted in a note.
     pub max_certificates: usize,
-    /// Capture seconds without a packet after which a connection is finished and reported.
-    /// Default 300 (as Zeek's TCP inactivity timeout). A later packet starts a new flow.
+    /// Capture seconds without a packet after which a connection is finished and reported
+    /// (`--idle-timeout`). Default 300 (as Zeek's TCP inactivity timeout), with a note.
     pub idle_timeout_secs: i64,
-    /// Capture seconds without a packet after one side's FIN before the connection is finished.
-    /// Default 30.
+    /// Capture seconds without a packet after one side's FIN before the connection is finished
+    /// (`--half-closed-timeout`). Default 30, with a note.
     pub half_closed_timeout_secs: i64,
+    /// Bytes held by the IP fragment pool over all pending datagrams (`--max-fragment-bytes`).
+    /// Default 4 MiB. The oldest pending datagrams are evicted to make room; a note on the
+    /// input counts them.
+    pub max_fragment_bytes: usize,
+    /// Datagrams waiting for fragments at once (`--max-fragment-datagrams`). Default 1024; the
+    /// oldest is evicted to admit a new one (a note on the input).
+    pub max_fragment_datagrams: usize,
+    /// Capture seconds a datagram may wait for its missing fragments (`--fragment-timeout`).
+    /// Default 30; then it is dropped (a note on the input).
+    pub fragment_timeout_secs: u64,
 }
 
 impl Default for Limits {
@@ -56,6 +76,40 @@ impl Default for Limits {
             max_certificates: 32,
             idle_timeout_secs: 300,
             half_closed_timeout_secs: 30,
+            max_fragment_bytes: 4 << 20,
+            max_fragment_datagrams: 1024,
+            fragment_timeout_secs: 30,
+        }
+    }
+}
+
+/// A byte count as the notes and the help show it: `256 KiB`, `64 MiB`, `1500 bytes`, `1 byte`
+/// (a unit is only used when the count is an exact multiple of it).
+pub fn size(n: usize) -> String {
+    const MIB: usize = 1 << 20;
+    match n {
+        1 => "1 byte".to_string(),
+        n if n >= MIB && n % MIB == 0 => format!("{} MiB", n / MIB),
+        n if n >= 1024 && n % 1024 == 0 => format!("{} KiB", n / 1024),
+        n => format!("{n} bytes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes() {
+        let cases = [
+            (0, "0 bytes"),
+            (1, "1 byte"),
+            (1500, "1500 bytes"),
+            (1024, "1 KiB"),
+            (256 * 1024, "256 KiB"),
+            (64 << 20, "64 MiB"),
+            ((1 << 20) + 1024, "1025 KiB"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(super::size(n), want, "{n}");
         }
     }
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use tlsnoop::capture::live::{self, CaptureStats, LiveCapture, LiveError, LiveOptions};
 use tlsnoop::capture::write::PcapWriter;
 use tlsnoop::engine::{Engine, EngineOptions};
+use tlsnoop::names::count;
 use tlsnoop::record::{InputInfo, Negotiation};
 use tlsnoop::report::{self, Render, Rendered, Sink};
 
@@ -115,7 +116,7 @@ pub fn run(a: LiveArgs) -> ExitCode {
         decide_timeout_secs: a.timeout,
         ..Default::default()
     };
-    engine_opts.limits.max_flows = a.analysis.max_flows.max(1);
+    engine_opts.limits = a.analysis.limits.to_limits();
     let mut engine = Engine::new(engine_opts);
     engine.begin_input(0);
     let mut em = Emitter {
@@ -254,15 +255,15 @@ fn capture_notes(s: &CaptureStats) -> Vec<String> {
     if let Some(p) = s.libpcap {
         if p.kernel_dropped > 0 || p.if_dropped > 0 {
             notes.push(format!(
-                "libpcap: {} packets dropped by the kernel (buffer full; see --buffer-size), {} by the interface",
-                p.kernel_dropped, p.if_dropped
+                "libpcap: {} dropped by the kernel (buffer full; see --buffer-size), {} by the interface",
+                count(u64::from(p.kernel_dropped), "packet"), p.if_dropped
             ));
         }
     }
     if s.queue_dropped > 0 {
         notes.push(format!(
-            "{} packets dropped by tlsnoop: the analysis queue was full",
-            s.queue_dropped
+            "{} dropped by tlsnoop: the analysis queue was full",
+            count(s.queue_dropped, "packet")
         ));
     }
     notes
@@ -278,12 +279,17 @@ fn print_totals(s: &CaptureStats, e: &tlsnoop::record::Stats, diagnoses: &BTreeM
         (None, None) => "libpcap counters unavailable".to_string(),
     };
     eprintln!(
-        "tlsnoop: {} packets captured ({libpcap}), {} dropped by tlsnoop (analysis queue full)",
-        s.captured, s.queue_dropped
+        "tlsnoop: {} captured ({libpcap}), {} dropped by tlsnoop (analysis queue full)",
+        count(s.captured, "packet"),
+        s.queue_dropped
     );
     eprintln!(
-        "tlsnoop: {} TCP flows, {} TLS flows: {} established, {} failed, {} incomplete",
-        e.tcp_flows, e.tls_flows, e.established, e.failed, e.incomplete
+        "tlsnoop: {}, {}: {} established, {} failed, {} incomplete",
+        count(e.tcp_flows, "TCP flow"),
+        count(e.tls_flows, "TLS flow"),
+        e.established,
+        e.failed,
+        e.incomplete
     );
     if !diagnoses.is_empty() {
         let d: Vec<String> = diagnoses.iter().map(|(k, n)| format!("{k} ×{n}")).collect();

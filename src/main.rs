@@ -149,9 +149,7 @@ fn read(a: ReadArgs) -> ExitCode {
         server_ports: a.analysis.server_ports.clone(),
         ..Default::default()
     };
-    opts.limits.max_handshake_bytes = a.max_handshake_bytes;
-    opts.limits.max_handshake_message = a.max_handshake_bytes;
-    opts.limits.max_flows = a.analysis.max_flows.max(1);
+    opts.limits = a.analysis.limits.to_limits();
     let (out, is_tty): (Box<dyn Write>, bool) = match &a.output {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => (Box::new(io::BufWriter::new(f)), false),

@@ -1,22 +1,8 @@
 //! The whole pipeline: arbitrary bytes as a capture file, through the engine, analysis and JSON.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tlsnoop::analysis::{analyze, Context};
-use tlsnoop::engine::{Engine, EngineOptions};
-use tlsnoop::record::InputInfo;
 
-fuzz_target!(|data: &[u8]| {
-    let mut engine = Engine::new(EngineOptions::default());
-    let ctx = Context::default();
-    let mut out = Vec::new();
-    let mut emit = |mut n: tlsnoop::record::Negotiation| {
-        analyze(&mut n, &ctx);
-        out.clear();
-        serde_json::to_writer(&mut out, &n).expect("records serialize");
-    };
-    let mut info = InputInfo::default();
-    engine.begin_input(0);
-    let reader: Box<dyn std::io::Read> = Box::new(std::io::Cursor::new(data.to_vec()));
-    let _ = tlsnoop::capture::read_capture_from(reader, &mut info, &mut |f| engine.frame(f, &mut emit));
-    engine.end_input(&mut emit);
-});
+#[path = "../harness/pipeline.rs"]
+mod harness;
+
+fuzz_target!(|data: &[u8]| harness::run(data));

@@ -146,8 +146,8 @@ pub fn diagnose(n: &Negotiation) -> Option<Diagnosis> {
             "capture_incomplete",
             format!("The capture has no packets from the {missing}: it is one-sided, so the handshake cannot be judged."),
             format!(
-                "{} packets from the client and {} from the server were captured. A one-sided capture usually means asymmetric routing, a SPAN or tap that sees one direction, or a capture filter on one address.",
-                n.traffic.client_packets, n.traffic.server_packets
+                "{} from the client and {} from the server were captured. A one-sided capture usually means asymmetric routing, a SPAN or tap that sees one direction, or a capture filter on one address.",
+                names::count(n.traffic.client_packets, "packet"), n.traffic.server_packets
             ),
             "Capture where both directions pass (on the client or the server host itself, e.g. `tcpdump -i any -w FILE host SERVER and port PORT`), then read that capture.".into(),
             [ch, sh].concat(),
@@ -173,12 +173,12 @@ pub fn diagnose(n: &Negotiation) -> Option<Diagnosis> {
             "no_server_response",
             "The client sent a ClientHello and the server never answered.".into(),
             format!(
-                "The ClientHello{} got no TLS data back: the server's {} packets carried no payload, then {end}.",
+                "The ClientHello{} got no TLS data back: the server's {} carried no payload, then {end}.",
                 match ch.first() {
                     Some(f) => format!(" (frame {f})"),
                     None => String::new(),
                 },
-                n.traffic.server_packets
+                names::count(n.traffic.server_packets, "packet")
             ),
             "Check that the server port really speaks TLS (not plain HTTP or a STARTTLS protocol that waits for a command), that nothing in between drops large packets (MTU/MSS), and that the server process is not stuck. `openssl s_client -connect HOST:PORT -servername NAME` shows whether it answers.".into(),
             [ch, n.close.map(|c| c.frame).into_iter().collect()].concat(),
@@ -345,8 +345,8 @@ fn alert_diagnosis(
                 "no_shared_cipher",
                 "The server found no cipher suite it shares with the client.".into(),
                 format!(
-                    "The server sent fatal {desc} right after the ClientHello. The client offered {offered} and {} suites: {}.",
-                    c.cipher_suites.iter().filter(|s| !names::is_grease(**s)).count(),
+                    "The server sent fatal {desc} right after the ClientHello. The client offered {offered} and {}: {}.",
+                    names::count(c.cipher_suites.iter().filter(|s| !names::is_grease(**s)).count() as u64, "suite"),
                     suite_kinds(&c.cipher_suites)
                 ),
                 "Enable a suite both sides support (Mozilla's intermediate list: ECDHE with AES-GCM or ChaCha20-Poly1305). See what the server accepts with `openssl s_client -connect HOST:PORT -cipher 'ECDHE+AESGCM'` or `nmap --script ssl-enum-ciphers -p PORT HOST`.".into(),

@@ -211,8 +211,8 @@ pub fn check(n: &Negotiation, policy: &Policy) -> Vec<Finding> {
             out.add(
                 "offer.weak_suites",
                 format!(
-                    "the client still offers {} weak suites: {}",
-                    weak.len(),
+                    "the client still offers {}: {}",
+                    names::count(weak.len() as u64, "weak suite"),
                     weak.join(", ")
                 ),
                 ch_frame.clone(),
@@ -330,7 +330,7 @@ mod tests {
         );
         assert_eq!(
             f[1].message,
-            "the client still offers 1 weak suites: TLS_RSA_WITH_3DES_EDE_CBC_SHA (0x000a)"
+            "the client still offers 1 weak suite: TLS_RSA_WITH_3DES_EDE_CBC_SHA (0x000a)"
         );
     }
 

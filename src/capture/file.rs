@@ -82,6 +82,19 @@ pub(crate) fn read_stream(
                     reason: format!("file ends after {} of 24 header bytes", head.len()),
                 });
             }
+            // As libpcap: only versions 2.0 to 2.4 are pcap (2.4 since 1998). Anything else
+            // is not a pcap file with a lucky magic number, or its header is damaged, and its
+            // records cannot be trusted.
+            let (major, minor) = (
+                u16_at(&head, 4, big_endian).unwrap_or(0),
+                u16_at(&head, 6, big_endian).unwrap_or(0),
+            );
+            if major != 2 || minor > 4 {
+                return Err(CaptureError::BadHeader {
+                    format: format!("pcap{gz}"),
+                    reason: format!("version {major}.{minor} (pcap is 2.0 to 2.4)"),
+                });
+            }
             let src = Source::new(Box::new(Cursor::new(head).chain(reader)), &error_slot);
             let mut r =
                 LegacyPcapReader::new(BUFFER_SIZE, src).map_err(|e| CaptureError::BadHeader {
@@ -185,6 +198,25 @@ fn read_shb(
         )));
     }
     Ok((head, big_endian))
+}
+
+/// "after frame N", or "before the first frame" when no frame was read yet.
+fn after(n: u64) -> String {
+    if n == 0 {
+        "before the first frame".to_string()
+    } else {
+        format!("after frame {n}")
+    }
+}
+
+/// `noun` with its indefinite article ("an enhanced packet block", "a block of type …").
+fn a(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
 }
 
 fn u32_at(b: &[u8], at: usize, big_endian: bool) -> Option<u32> {
@@ -541,13 +573,14 @@ impl<'i> Driver<'i> {
                 format!("file ends inside frame {n} ({have} of {total} bytes of its block); {read}")
             }
             (Kind::Ng(_), Some(total)) => format!(
-                "file ends inside a {} after frame {} ({have} of {total} bytes); {read}",
-                Self::block_name(unit.block_type),
-                self.number
+                "file ends inside {} {} ({have} of {total} bytes); {read}",
+                a(&Self::block_name(unit.block_type)),
+                after(self.number)
             ),
             (Kind::Ng(_), None) => format!(
-                "file ends inside a block header after frame {} ({have} of {} bytes); {read}",
-                self.number, unit.header
+                "file ends inside a block header {} ({have} of {} bytes); {read}",
+                after(self.number),
+                unit.header
             ),
         };
         self.note(msg);
@@ -614,7 +647,8 @@ impl<'i> Driver<'i> {
                 let name = Self::block_name(unit.block_type);
                 reader.consume(total);
                 self.note(format!(
-                    "corrupt {name} after frame {n}: {reason}; block skipped"
+                    "corrupt {name} {}: {reason}; block skipped",
+                    after(n)
                 ));
                 return Next::Continue;
             }
@@ -625,7 +659,8 @@ impl<'i> Driver<'i> {
         };
         let read = self.frames_read();
         self.note(format!(
-            "corrupt {what} after frame {n}: {reason}; rest of file skipped; {read}"
+            "corrupt {what} {}: {reason}; rest of file skipped; {read}",
+            after(n)
         ));
         Next::Stop
     }
@@ -646,7 +681,8 @@ impl<'i> Driver<'i> {
             left -= chunk;
             if left == 0 {
                 self.note(format!(
-                    "{name} of {total} bytes after frame {n} skipped: over the {} MiB limit",
+                    "{name} of {total} bytes {} skipped: over the {} MiB limit",
+                    after(n),
                     MAX_BLOCK >> 20
                 ));
                 return Next::Continue;
@@ -655,8 +691,9 @@ impl<'i> Driver<'i> {
             if reader.data().is_empty() {
                 let read = self.frames_read();
                 self.note(format!(
-                    "file ends inside a {name} of {total} bytes after frame {n} ({} bytes \
-                     present); {read}",
+                    "file ends inside {} of {total} bytes {} ({} bytes present); {read}",
+                    a(&name),
+                    after(n),
                     total - left
                 ));
                 return Next::Stop;
@@ -865,7 +902,8 @@ impl<'i> Driver<'i> {
             let read = self.frames_read();
             let n = self.number;
             self.note(format!(
-                "read error after frame {n}: {}; rest of file skipped; {read}",
+                "read error {}: {}; rest of file skipped; {read}",
+                after(n),
                 io_reason(&e)
             ));
         }

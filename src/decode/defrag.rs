@@ -44,10 +44,18 @@ pub struct DefragLimits {
 
 impl Default for DefragLimits {
     fn default() -> Self {
+        DefragLimits::from(&crate::config::Limits::default())
+    }
+}
+
+impl From<&crate::config::Limits> for DefragLimits {
+    /// The fragment pool's share of the run's limits (`--max-fragment-bytes`,
+    /// `--max-fragment-datagrams`, `--fragment-timeout`).
+    fn from(l: &crate::config::Limits) -> Self {
         DefragLimits {
-            max_bytes: 4 << 20,
-            max_datagrams: 1024,
-            timeout_secs: 30,
+            max_bytes: l.max_fragment_bytes,
+            max_datagrams: l.max_fragment_datagrams,
+            timeout_secs: l.fragment_timeout_secs,
         }
     }
 }
@@ -225,7 +233,8 @@ impl Pool {
         }
     }
 
-    /// Evicts the oldest live datagram other than `keep`; false when there is none.
+    /// Evicts the oldest live datagram other than `keep` (to make room for `keep`'s bytes when
+    /// it is given, else for a new datagram); false when there is none.
     fn evict_oldest(&mut self, keep: Option<usize>, stats: &mut DecodeStats) -> bool {
         let mut skipped = None;
         while let Some((slot, generation)) = self.order.pop_front() {
@@ -237,6 +246,9 @@ impl Pool {
                 continue;
             }
             stats.datagrams_evicted += 1;
+            if keep.is_some() {
+                stats.datagrams_evicted_for_bytes += 1;
+            }
             self.release(slot, stats);
             if let Some(s) = skipped {
                 self.order.push_front(s);
@@ -400,6 +412,7 @@ impl Pool {
             + (want_have - s.have.capacity()) * std::mem::size_of::<(usize, usize)>();
         if extra > 0 && !self.make_room(i, extra, stats) {
             stats.datagrams_evicted += 1;
+            stats.datagrams_evicted_for_bytes += 1;
             return self.drop_datagram(i, stats);
         }
         let Some(s) = self.slots.get_mut(i) else {

@@ -221,6 +221,8 @@ pub struct DecodeStats {
     pub fragments_dropped: u64,
     /// Pending datagrams evicted because the pool was full (`max_bytes` or `max_datagrams`).
     pub datagrams_evicted: u64,
+    /// Of `datagrams_evicted`, those evicted (or refused) to keep within `max_bytes`.
+    pub datagrams_evicted_for_bytes: u64,
     /// Pending datagrams dropped after `timeout_secs` of capture time.
     pub datagrams_timed_out: u64,
     /// Pending datagrams still incomplete at the end of input ([`Decoder::finish`]).
@@ -240,12 +242,22 @@ impl std::ops::AddAssign<&DecodeStats> for DecodeStats {
         self.datagrams_reassembled += o.datagrams_reassembled;
         self.fragments_dropped += o.fragments_dropped;
         self.datagrams_evicted += o.datagrams_evicted;
+        self.datagrams_evicted_for_bytes += o.datagrams_evicted_for_bytes;
         self.datagrams_timed_out += o.datagrams_timed_out;
         self.datagrams_incomplete += o.datagrams_incomplete;
     }
 }
 
 impl DecodeStats {
+    /// Adds the fragment pool's limit hits to the run's counters.
+    pub fn add_limits_hit(&self, hit: &mut crate::record::LimitsHit) {
+        hit.max_fragment_bytes += self.datagrams_evicted_for_bytes;
+        hit.max_fragment_datagrams += self
+            .datagrams_evicted
+            .saturating_sub(self.datagrams_evicted_for_bytes);
+        hit.fragment_timeout += self.datagrams_timed_out;
+    }
+
     /// Notes a user should see about fragment reassembly (empty when nothing was lost).
     pub fn notes(&self, limits: &DefragLimits) -> Vec<String> {
         let mut v = Vec::new();
@@ -253,16 +265,16 @@ impl DecodeStats {
             let mut why = Vec::new();
             if self.datagrams_evicted > 0 {
                 why.push(format!(
-                    "{} datagram{} evicted by the fragment pool limits ({} KiB, {} datagrams)",
-                    self.datagrams_evicted,
-                    if self.datagrams_evicted == 1 { "" } else { "s" },
-                    limits.max_bytes / 1024,
-                    limits.max_datagrams
+                    "{} evicted by the fragment pool limits ({}, {}; see --max-fragment-bytes, \
+                     --max-fragment-datagrams)",
+                    crate::names::count(self.datagrams_evicted, "datagram"),
+                    crate::config::size(limits.max_bytes),
+                    crate::names::count(limits.max_datagrams as u64, "datagram"),
                 ));
             }
             if self.datagrams_timed_out > 0 {
                 why.push(format!(
-                    "{} incomplete after {} s",
+                    "{} incomplete after {} s (see --fragment-timeout)",
                     self.datagrams_timed_out, limits.timeout_secs
                 ));
             }
@@ -278,7 +290,7 @@ impl DecodeStats {
                 why.join("; ")
             };
             v.push(format!(
-                "{} IP fragment{} not reassembled ({why})",
+                "{} IP fragment{} not reassembled: {why}",
                 self.fragments_dropped,
                 if self.fragments_dropped == 1 { "" } else { "s" }
             ));

@@ -521,8 +521,8 @@ fn fragments_time_out_in_capture_time() {
     assert_eq!(
         notes,
         vec![
-            "3 IP fragments not reassembled (1 incomplete after 30 s; 2 incomplete at the end \
-             of the capture)"
+            "3 IP fragments not reassembled: 1 incomplete after 30 s (see --fragment-timeout); \
+             2 incomplete at the end of the capture"
         ]
     );
 }

@@ -50,6 +50,12 @@ pub(super) struct Conn {
     pub(super) bytes: [u64; 2],
     /// The global budget made this flow release its held segments (noted once).
     pub(super) budget_hit: bool,
+    /// Holes given up on because of the out-of-order limit, and notes lost before the record
+    /// existed (counted in `stats.limits_hit` when the connection is finished).
+    pub(super) ooo_hits: u32,
+    pub(super) notes_lost: u16,
+    /// The out-of-order limit was noted for this side.
+    pub(super) ooo_noted: [bool; 2],
     pub(super) truncated: u32,
     pub(super) first_truncated: u64,
 }
@@ -105,6 +111,9 @@ pub(super) fn feed(
         first_frame,
         first_ts,
         syn_seen,
+        ooo_hits,
+        notes_lost,
+        ooo_noted,
         ..
     } = conn;
     let Some(r) = reasm.get_mut(side) else { return };
@@ -170,40 +179,61 @@ pub(super) fn feed(
             }
         }
         StreamEvent::Gap {
-            len, before_frame, ..
+            len,
+            before_frame,
+            over_limit,
+            ..
         } => {
             let sender = if Some(side) == *client_side {
                 Sender::Client
             } else {
                 Sender::Server
             };
+            if over_limit {
+                *ooo_hits = ooo_hits.saturating_add(1);
+            }
             if let (Some(t), Some(n), true) = (
                 tls.as_mut(),
                 rec.as_mut(),
                 probe.get(side).is_some_and(|p| p.detected),
             ) {
+                if over_limit && !ooo_noted.get(side).copied().unwrap_or(true) {
+                    if let Some(x) = ooo_noted.get_mut(side) {
+                        *x = true;
+                    }
+                    t.push_note(n, format!(
+                        "{} held more than {} of out-of-order data at frame {} (see --max-ooo-bytes); stopped waiting for the missing bytes",
+                        sender.arrow(),
+                        crate::config::size(opts.limits.max_ooo_bytes),
+                        f.number
+                    ));
+                }
                 t.gap(sender, len, before_frame, n);
             }
         }
-        StreamEvent::Conflict { frame, len, .. } => {
+        StreamEvent::Conflict {
+            frame,
+            len,
+            kept_frame,
+        } => {
             let dir = if Some(side) == *client_side {
                 "client→server"
             } else {
                 "server→client"
             };
+            let bytes = if len == 1 { "byte" } else { "bytes" };
+            let kept = kept_frame.map_or_else(String::new, |k| format!(" (frame {k})"));
             let text = format!(
-                "{dir} retransmission in frame {frame} differs from the bytes already seen over {len} bytes; kept the first copy"
+                "{dir} retransmission in frame {frame} differs from the bytes already seen over {len} {bytes}; kept the first copy{kept}"
             );
-            match rec.as_mut() {
-                Some(n) if n.notes.len() < opts.limits.max_notes => n.notes.push(text),
-                Some(_) => {}
-                None if early_notes.len() < 4 => early_notes.push(text),
-                None => {}
+            match (tls.as_mut(), rec.as_mut()) {
+                (Some(t), Some(n)) => t.push_note(n, text),
+                _ if early_notes.len() < 4 => early_notes.push(text),
+                _ => *notes_lost = notes_lost.saturating_add(1),
             }
         }
     };
     op(r, &mut cb);
-    let _ = f;
     // Once the handshake is decided, stop keeping bytes for retransmission checks.
     if tls.as_ref().is_some_and(|t| t.decided()) {
         for r in reasm.iter_mut() {
@@ -216,7 +246,7 @@ pub(super) fn feed(
 /// whose payload lies inside the record being skipped, and whose ACK reveals no hole, changes
 /// nothing but two counters. Returns false (having changed nothing) when the full path is
 /// needed. Most packets of a long transfer take this path.
-pub(super) fn fast_path(conn: &mut Conn, side: usize, seg: &TcpSegment<'_>, frame: u64) -> bool {
+pub(super) fn fast_path(conn: &mut Conn, side: usize, seg: &TcpSegment<'_>) -> bool {
     if seg.flags.syn || seg.flags.fin || seg.flags.rst || seg.truncated || conn.not_tls {
         return false;
     }
@@ -233,7 +263,7 @@ pub(super) fn fast_path(conn: &mut Conn, side: usize, seg: &TcpSegment<'_>, fram
     }
     if len > 0 {
         if let Some(r) = reasm.get_mut(side) {
-            r.advance(len, frame);
+            r.advance(len);
         }
         t.skip(sender, len);
     }

@@ -45,6 +45,9 @@ pub struct EngineOptions {
     /// handshake still undecided is reported as it stands (usually `incomplete`), with a note.
     /// Default 10 (`tlsnoop live --timeout`).
     pub decide_timeout_secs: i64,
+    /// Flow tables the limits that bound a whole table (`max_flows`, `max_total_buffered`) were
+    /// split between (`read --threads`); notes name the whole limit. Default 1.
+    pub shards: usize,
 }
 
 impl Default for EngineOptions {
@@ -54,6 +57,7 @@ impl Default for EngineOptions {
             server_ports: Vec::new(),
             report_when_decided: false,
             decide_timeout_secs: 10,
+            shards: 1,
         }
     }
 }
@@ -80,12 +84,15 @@ pub(crate) struct Frontend {
     /// The last frame number seen in this input.
     pub(crate) frame: u64,
     input: usize,
+    defrag: DefragLimits,
 }
 
 impl Frontend {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        let defrag = DefragLimits::from(limits);
         Frontend {
-            decoder: Decoder::new(DefragLimits::default()),
+            decoder: Decoder::new(defrag.clone()),
+            defrag,
             unsupported_links: Vec::new(),
             stats: Stats::default(),
             clock: Timestamp::default(),
@@ -98,7 +105,7 @@ impl Frontend {
     pub(crate) fn begin_input(&mut self, input: usize) {
         self.input = input;
         // Fragments never combine across files; the decoder's counters are per input.
-        self.decoder = Decoder::new(DefragLimits::default());
+        self.decoder = Decoder::new(self.defrag.clone());
         self.unsupported_links.clear();
         self.clock = Timestamp::default();
         self.frame = 0;
@@ -140,6 +147,9 @@ impl Frontend {
     /// Ends the input: fragments still held are counted.
     pub(crate) fn finish(&mut self) {
         self.decoder.finish();
+        self.decoder
+            .stats()
+            .add_limits_hit(&mut self.stats.limits_hit);
     }
 
     /// Notes for the input just read (unsupported link types, fragments).
@@ -149,8 +159,9 @@ impl Frontend {
             .iter()
             .map(|(t, n)| {
                 format!(
-                    "link type {} is not supported; {n} frames skipped",
-                    crate::capture::LinkType(*t).name()
+                    "link type {} is not supported; {} skipped",
+                    crate::capture::LinkType(*t).name(),
+                    crate::names::count(*n, "frame")
                 )
             })
             .collect();
@@ -163,7 +174,7 @@ impl Engine {
     /// A new engine.
     pub fn new(opts: EngineOptions) -> Self {
         Engine {
-            front: Frontend::new(),
+            front: Frontend::new(&opts.limits),
             table: FlowTable::new(opts),
             merge: Merge::new(1),
             reported: 0,
@@ -388,7 +399,7 @@ mod tests {
                 // The ClientHello's middle part (frame 8) comes after the hole was given up on,
                 // so the client's next record header is the ClientKeyExchange in frame 12.
                 "client→server gap of 80 bytes before frame 6; resumed at a record header in frame 12".to_string(),
-                "global reassembly budget (0 MiB) reached at frame 6; out-of-order data released without waiting for the missing bytes".to_string(),
+                "global reassembly budget (16 bytes) reached at frame 6; out-of-order data released without waiting for the missing bytes (see --max-buffered)".to_string(),
             ]
         );
         // Without the budget the same capture is clean.

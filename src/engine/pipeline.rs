@@ -142,7 +142,7 @@ fn progress_of(front: &Frontend, input: usize, bytes: u64, flows: u64, tls: u64)
 
 /// One thread does everything.
 fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Result<Outcome> {
-    let mut front = Frontend::new();
+    let mut front = Frontend::new(&job.opts.limits);
     let mut table = FlowTable::new(job.opts.clone());
     let mut render = (job.render)();
     let mut merge: Merge<Rendered> = Merge::new(1);
@@ -352,6 +352,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
     let mut opts = job.opts.clone();
     opts.limits.max_flows = (opts.limits.max_flows / n).max(1);
     opts.limits.max_total_buffered /= n;
+    opts.shards = n;
     let ctx = job.ctx;
     let render = job.render;
     std::thread::scope(|scope| {
@@ -377,7 +378,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
             stats: vec![Stats::default(); n],
             written: vec![0; n],
         };
-        let mut front = Frontend::new();
+        let mut front = Frontend::new(&job.opts.limits);
         let mut out = Outcome::default();
         for (i, path) in paths.iter().enumerate() {
             front.begin_input(i);

@@ -70,7 +70,26 @@ impl FlowTable {
             };
             let end = deadline(c, &self.opts.limits);
             if end <= now {
-                if let Some(c) = self.flows.remove(&key) {
+                if let Some(mut c) = self.flows.remove(&key) {
+                    let limits = &self.opts.limits;
+                    let note = if c.fin.iter().any(|f| *f)
+                        && limits.half_closed_timeout_secs < limits.idle_timeout_secs
+                    {
+                        self.stats.limits_hit.half_closed_timeout += 1;
+                        format!(
+                            "no packet for more than {} s after a FIN (see --half-closed-timeout): reported then; later packets of this connection are ignored until a new SYN",
+                            limits.half_closed_timeout_secs
+                        )
+                    } else {
+                        self.stats.limits_hit.idle_timeout += 1;
+                        format!(
+                            "no packet for more than {} s (see --idle-timeout): reported then; later packets of this connection are ignored until a new SYN",
+                            limits.idle_timeout_secs
+                        )
+                    };
+                    if let Some(rec) = c.rec.as_mut() {
+                        rec.notes.push(note);
+                    }
                     finish_conn(c, end, &mut self.order, &mut self.stats, &mut self.buffered);
                     self.closed.insert(key);
                 }
@@ -179,6 +198,9 @@ impl FlowTable {
                     packets: [0; 2],
                     bytes: [0; 2],
                     budget_hit: false,
+                    ooo_hits: 0,
+                    notes_lost: 0,
+                    ooo_noted: [false; 2],
                     truncated: 0,
                     first_truncated: 0,
                 }),
@@ -209,7 +231,7 @@ impl FlowTable {
             }
             conn.truncated += 1;
         }
-        if conn::fast_path(conn, side, seg, f.number) {
+        if conn::fast_path(conn, side, seg) {
             if let Some(rec) = conn.rec.as_mut() {
                 rec.last_seen = f.ts;
                 rec.last_frame = f.number;
@@ -258,6 +280,7 @@ impl FlowTable {
                 }
             } else if conn.not_tls {
                 conn.determined = true;
+                stats.limits_hit.max_probe_bytes += 1;
                 order.not_tls(conn.key);
             }
         }
@@ -306,14 +329,17 @@ impl FlowTable {
             // Over the global budget: this flow stops waiting for missing data.
             feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
             feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
-            if let Some(rec) = conn.rec.as_mut().filter(|_| !conn.budget_hit) {
+            if !conn.budget_hit {
                 conn.budget_hit = true;
-                if rec.notes.len() < opts.limits.max_notes {
-                    rec.notes.push(format!(
-                    "global reassembly budget ({} MiB) reached at frame {}; out-of-order data released without waiting for the missing bytes",
-                    opts.limits.max_total_buffered >> 20,
-                    f.number
-                ));
+                stats.limits_hit.max_total_buffered += 1;
+                if let (Some(tls), Some(rec)) = (conn.tls.as_mut(), conn.rec.as_mut()) {
+                    tls.push_note(rec, format!(
+                        "global reassembly budget ({}) reached at frame {}; out-of-order data released without waiting for the missing bytes (see --max-buffered)",
+                        crate::config::size(
+                            opts.limits.max_total_buffered.saturating_mul(opts.shards.max(1))
+                        ),
+                        f.number
+                    ));
                 }
             }
             account(conn, buffered);
@@ -408,6 +434,8 @@ fn finish_conn(
     buffered: &mut usize,
 ) {
     *buffered = buffered.saturating_sub(conn.accounted);
+    stats.limits_hit.max_ooo_bytes += u64::from(conn.ooo_hits);
+    stats.limits_hit.max_notes += u64::from(conn.notes_lost);
     if conn.reported {
         // Its record went out when its handshake was decided.
         return;
@@ -444,8 +472,9 @@ fn complete_record(
 ) -> Negotiation {
     if conn.truncated > 0 {
         rec.notes.push(format!(
-            "{} frames truncated by snaplen (first at frame {})",
-            conn.truncated, conn.first_truncated
+            "{} truncated by snaplen (first at frame {})",
+            crate::names::count(u64::from(conn.truncated), "frame"),
+            conn.first_truncated
         ));
     }
     rec.last_seen = conn.last_ts;
@@ -457,6 +486,7 @@ fn complete_record(
         server_bytes: conn.bytes[1 - c],
     };
     tls.finish(&mut rec);
+    stats.limits_hit += tls.limits_hit();
     // A one-sided capture cannot show a failure: what the other side did is unknown.
     let one_sided = rec.traffic.client_packets == 0 || rec.traffic.server_packets == 0;
     if one_sided && rec.outcome == crate::record::Outcome::Failed {
@@ -497,6 +527,7 @@ fn evict_idlest(
     while let Some(Reverse((_, seq, k))) = timers.pop() {
         if flows.get(&k).is_some_and(|c| c.seq == seq) {
             if let Some(mut c) = flows.remove(&k) {
+                stats.limits_hit.max_flows += 1;
                 if let Some(rec) = c.rec.as_mut() {
                     rec.notes
                         .push("flow table full: reported before its end (see --max-flows)".into());

@@ -2,8 +2,10 @@
 //!
 //! In-order payload is handed on at once as a borrowed slice (no copy). Only segments that arrive
 //! ahead of a hole are copied, into a bounded map keyed by stream offset. Retransmissions and
-//! overlaps are trimmed (the first copy wins); while `keep_recent` is on, the last delivered bytes
-//! are kept so that a retransmission carrying *different* bytes is reported. A hole becomes a
+//! overlaps are trimmed (the first copy wins, whether it was delivered or is still held: held
+//! segments never overlap); while `keep_recent` is on, the last delivered bytes and the frames
+//! that carried them are kept so that a retransmission carrying *different* bytes is reported
+//! with the frame whose copy was kept. A hole becomes a
 //! [`StreamEvent::Gap`] when the peer acknowledges past it, when the out-of-order budget is spent,
 //! or when the stream is flushed at its end. Sequence numbers are compared with wrapping
 //! arithmetic, so a stream may cross 2^32.
@@ -14,7 +16,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// What the reassembler tells the layer above.
 #[derive(Debug, PartialEq, Eq)]
@@ -34,6 +36,9 @@ pub enum StreamEvent<'a> {
         before_frame: u64,
         /// Stream offset of the first missing byte.
         offset: u64,
+        /// The hole was given up on because the bytes held after it went over the limit
+        /// (`max_pending` of [`Reassembler::push`]), not because of an ACK or the stream's end.
+        over_limit: bool,
     },
     /// A retransmission whose bytes differ from the copy already delivered; the first copy was kept.
     Conflict {
@@ -52,8 +57,16 @@ struct Pending {
     frame: u64,
 }
 
+/// Bytes a held segment costs beyond its payload (map entry, allocation), counted in
+/// [`Reassembler::pending_bytes`] so that many tiny segments cannot hold far more memory than
+/// the limit says (measured: about 110 bytes per held 1-byte segment).
+pub const HELD_SEGMENT_COST: usize = 128;
+
 /// How much delivered data is kept to compare retransmissions with.
 const RECENT_WINDOW: usize = 16 * 1024;
+/// Frames remembered for the bytes kept to compare retransmissions with (the oldest are
+/// forgotten first: a conflict there is still reported, without the frame of the kept copy).
+const MAX_RECENT_FRAMES: usize = 64;
 /// A peer acknowledgement further ahead than this is taken as bogus, not as a capture hole.
 const MAX_ACK_JUMP: u64 = 16 * 1024 * 1024;
 
@@ -69,11 +82,29 @@ pub struct Reassembler {
     /// Offset of the FIN, once seen (it takes one sequence number).
     fin_offset: Option<u64>,
     keep_recent: bool,
-    recent: Vec<u8>,
-    /// Stream offset of `recent[0]`.
-    recent_start: u64,
-    /// Frame that delivered the newest bytes (for conflict notes).
-    last_frame: u64,
+    /// The last delivered bytes, while `keep_recent` (boxed: most connections in a big table
+    /// never deliver any, and each costs a pointer).
+    recent: Option<Box<Recent>>,
+}
+
+/// Delivered bytes kept to compare retransmissions with.
+#[derive(Debug, Default)]
+struct Recent {
+    bytes: Vec<u8>,
+    /// Stream offset of `bytes[0]`.
+    start: u64,
+    /// Frames that carried `bytes`: (stream offset of the first byte, frame), in offset order,
+    /// at most [`MAX_RECENT_FRAMES`]; bytes before the first entry have no frame.
+    frames: VecDeque<(u64, u64)>,
+}
+
+impl Recent {
+    /// The frame that carried the delivered byte at stream offset `off`, when still known.
+    fn frame_at(&self, off: u64) -> Option<u64> {
+        let i = self.frames.partition_point(|&(o, _)| o <= off);
+        let (_, f) = self.frames.get(i.checked_sub(1)?)?;
+        Some(*f)
+    }
 }
 
 impl Reassembler {
@@ -88,10 +119,10 @@ impl Reassembler {
     /// Stops keeping delivered bytes (once the handshake is over) and frees them.
     pub fn stop_keeping_recent(&mut self) {
         self.keep_recent = false;
-        self.recent = Vec::new();
+        self.recent = None;
     }
 
-    /// Bytes currently held for out-of-order segments.
+    /// Bytes currently held for out-of-order segments, with [`HELD_SEGMENT_COST`] per segment.
     pub fn pending_bytes(&self) -> usize {
         self.pending_bytes
     }
@@ -117,9 +148,8 @@ impl Reassembler {
     }
 
     /// Moves past `len` in-order bytes without delivering them (see [`Reassembler::is_next`]).
-    pub fn advance(&mut self, len: usize, frame: u64) {
+    pub fn advance(&mut self, len: usize) {
         self.delivered += len as u64;
-        self.last_frame = frame;
     }
 
     /// True when an acknowledgment of `ack` by the peer reveals nothing (it is not past what
@@ -188,12 +218,13 @@ impl Reassembler {
         };
         let start = (off + skip as i64) as u64;
         if start == self.delivered {
-            self.deliver(fresh, frame, out);
+            self.deliver(fresh, frame, frame, out);
             self.drain(Some(frame), out);
         } else {
-            self.hold(start, fresh, frame);
-            if self.pending_bytes > max_pending {
-                self.skip_hole(frame, out);
+            self.hold(start, fresh, frame, out);
+            // Over the limit: give up on holes, oldest first, until what is held fits.
+            while self.pending_bytes > max_pending && !self.pending.is_empty() {
+                self.skip_hole(frame, true, out);
             }
         }
     }
@@ -217,13 +248,14 @@ impl Reassembler {
             return;
         }
         match self.pending.keys().next() {
-            Some(&k) if k <= ack_off => self.skip_hole(frame, out),
+            Some(&k) if k <= ack_off => self.skip_hole(frame, false, out),
             Some(_) | None => {
                 let len = ack_off - self.delivered;
                 out(StreamEvent::Gap {
                     len,
                     before_frame: frame,
                     offset: self.delivered,
+                    over_limit: false,
                 });
                 self.delivered = ack_off;
                 self.reset_recent();
@@ -237,44 +269,83 @@ impl Reassembler {
     pub fn flush(&mut self, out: &mut dyn FnMut(StreamEvent<'_>)) {
         while !self.pending.is_empty() {
             let frame = self.pending.values().next().map_or(0, |p| p.frame);
-            self.skip_hole(frame, out);
+            self.skip_hole(frame, false, out);
         }
     }
 
-    fn hold(&mut self, start: u64, data: &[u8], frame: u64) {
-        // First copy wins: a segment at an offset already held is only kept for what it adds.
-        if let Some(existing) = self.pending.get(&start) {
-            if existing.data.len() >= data.len() {
-                return;
+    /// Holds a segment that arrived ahead of a hole. First copy wins here too: only the bytes no
+    /// held segment covers yet are stored, and covered bytes that differ are reported.
+    fn hold(&mut self, start: u64, data: &[u8], frame: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
+        let end = start + data.len() as u64;
+        // Held segments that overlap [start, end), in offset order: the one starting before
+        // `start` (if it reaches into it), then those starting inside.
+        let before = self
+            .pending
+            .range(..start)
+            .next_back()
+            .filter(|(k, p)| **k + p.data.len() as u64 > start);
+        let inside = self.pending.range(start..end);
+        let mut pos = start;
+        let mut fresh: Vec<(u64, u64)> = Vec::new();
+        let mut differ = 0usize;
+        let mut kept_frame = None;
+        for (&k, p) in before.into_iter().chain(inside) {
+            let p_end = k + p.data.len() as u64;
+            if p_end <= pos {
+                continue;
             }
-            let extra_start = start + existing.data.len() as u64;
-            if let Some(rest) = data.get(existing.data.len()..) {
-                let rest = rest.to_vec();
-                self.pending_bytes += rest.len();
-                self.pending
-                    .entry(extra_start)
-                    .or_insert(Pending { data: rest, frame });
+            if k > pos {
+                fresh.push((pos, k));
+                pos = k;
             }
-            return;
+            let o_end = p_end.min(end);
+            let new = data.get((pos - start) as usize..(o_end - start) as usize);
+            let old = p.data.get((pos - k) as usize..(o_end - k) as usize);
+            if let (Some(new), Some(old)) = (new, old) {
+                let n = new.iter().zip(old).filter(|(a, b)| a != b).count();
+                if n > 0 {
+                    differ += n;
+                    kept_frame.get_or_insert(p.frame);
+                }
+            }
+            pos = o_end;
+            if pos >= end {
+                break;
+            }
         }
-        self.pending_bytes += data.len();
-        self.pending.insert(
-            start,
-            Pending {
-                data: data.to_vec(),
+        if pos < end {
+            fresh.push((pos, end));
+        }
+        for (a, b) in fresh {
+            if let Some(bytes) = data.get((a - start) as usize..(b - start) as usize) {
+                self.pending_bytes += bytes.len() + HELD_SEGMENT_COST;
+                self.pending.insert(
+                    a,
+                    Pending {
+                        data: bytes.to_vec(),
+                        frame,
+                    },
+                );
+            }
+        }
+        if differ > 0 && self.keep_recent {
+            out(StreamEvent::Conflict {
                 frame,
-            },
-        );
+                kept_frame,
+                len: differ,
+            });
+        }
     }
 
     /// Skips the hole before the first held segment, then delivers what follows it.
-    fn skip_hole(&mut self, frame: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
+    fn skip_hole(&mut self, frame: u64, over_limit: bool, out: &mut dyn FnMut(StreamEvent<'_>)) {
         if let Some((&k, p)) = self.pending.iter().next() {
             if k > self.delivered {
                 out(StreamEvent::Gap {
                     len: k - self.delivered,
                     before_frame: p.frame,
                     offset: self.delivered,
+                    over_limit,
                 });
                 self.delivered = k;
                 self.reset_recent();
@@ -293,7 +364,7 @@ impl Reassembler {
                 break;
             }
             let p = entry.remove();
-            self.pending_bytes -= p.data.len();
+            self.pending_bytes -= p.data.len() + HELD_SEGMENT_COST;
             let skip = (self.delivered - k) as usize;
             if skip >= p.data.len() {
                 self.compare_old(k as i64, &p.data, p.frame, out);
@@ -301,51 +372,84 @@ impl Reassembler {
             }
             if let (Some(old), Some(fresh)) = (p.data.get(..skip), p.data.get(skip..)) {
                 self.compare_old(k as i64, old, p.frame, out);
-                self.deliver(fresh, trigger.unwrap_or(p.frame).max(p.frame), out);
+                let shown = trigger.unwrap_or(p.frame).max(p.frame);
+                self.deliver(fresh, shown, p.frame, out);
             }
         }
     }
 
-    fn deliver(&mut self, bytes: &[u8], frame: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
+    /// Hands `bytes` on as carried by `frame`; `carried_by` is the frame they came in (kept
+    /// for conflict notes).
+    fn deliver(
+        &mut self,
+        bytes: &[u8],
+        frame: u64,
+        carried_by: u64,
+        out: &mut dyn FnMut(StreamEvent<'_>),
+    ) {
         if self.keep_recent {
-            if self.recent.is_empty() {
-                self.recent_start = self.delivered;
+            let delivered = self.delivered;
+            let r = self.recent.get_or_insert_with(Box::default);
+            if r.bytes.is_empty() {
+                r.start = delivered;
+                r.frames.clear();
             }
-            self.recent.extend_from_slice(bytes);
-            if self.recent.len() > 2 * RECENT_WINDOW {
-                let cut = self.recent.len() - RECENT_WINDOW;
-                self.recent.drain(..cut);
-                self.recent_start += cut as u64;
+            if r.frames.back().map(|&(_, f)| f) != Some(carried_by) {
+                r.frames.push_back((delivered, carried_by));
+                if r.frames.len() > MAX_RECENT_FRAMES {
+                    r.frames.pop_front();
+                }
+            }
+            r.bytes.extend_from_slice(bytes);
+            if r.bytes.len() > 2 * RECENT_WINDOW {
+                let cut = r.bytes.len() - RECENT_WINDOW;
+                r.bytes.drain(..cut);
+                r.start += cut as u64;
+                while r.frames.get(1).is_some_and(|&(o, _)| o <= r.start) {
+                    r.frames.pop_front();
+                }
             }
         }
         self.delivered += bytes.len() as u64;
-        self.last_frame = frame;
         out(StreamEvent::Data { bytes, frame });
     }
 
     fn reset_recent(&mut self) {
-        self.recent.clear();
-        self.recent_start = self.delivered;
+        if let Some(r) = self.recent.as_mut() {
+            r.bytes.clear();
+            r.frames.clear();
+            r.start = self.delivered;
+        }
     }
 
     /// Compares already-delivered bytes at `off` with a retransmitted copy.
     fn compare_old(&self, off: i64, data: &[u8], frame: u64, out: &mut dyn FnMut(StreamEvent<'_>)) {
-        if !self.keep_recent || off < 0 {
+        let Some(recent) = self.recent.as_deref().filter(|_| self.keep_recent) else {
+            return;
+        };
+        if off < 0 {
             return;
         }
         let off = off as u64;
-        if off < self.recent_start {
+        if off < recent.start {
             return;
         }
-        let rel = (off - self.recent_start) as usize;
-        let Some(kept) = self.recent.get(rel..) else {
+        let rel = (off - recent.start) as usize;
+        let Some(kept) = recent.bytes.get(rel..) else {
             return;
         };
-        let differ = kept.iter().zip(data).filter(|(a, b)| a != b).count();
-        if differ > 0 {
+        let mut differ = 0;
+        let mut first = None;
+        for (i, (a, b)) in kept.iter().zip(data).enumerate() {
+            if a != b {
+                differ += 1;
+                first.get_or_insert(i);
+            }
+        }
+        if let Some(i) = first {
             out(StreamEvent::Conflict {
                 frame,
-                kept_frame: None,
+                kept_frame: recent.frame_at(off + i as u64),
                 len: differ,
             });
         }
@@ -437,6 +541,56 @@ mod tests {
     }
 
     #[test]
+    fn held_copies_first_wins_and_differences_name_the_kept_frame() {
+        /// A conflict as (frame, kept_frame, len).
+        type Conflict = (u64, Option<u64>, usize);
+        /// The bytes delivered and the conflicts.
+        fn feed(segs: &[(u32, &[u8], u64)]) -> (Vec<u8>, Vec<Conflict>) {
+            let mut r = Reassembler::new();
+            r.syn(0);
+            let (mut got, mut conflicts) = (Vec::new(), Vec::new());
+            for (seq, data, frame) in segs {
+                r.push(*seq, data, *frame, 1 << 20, &mut |e| match e {
+                    StreamEvent::Data { bytes, .. } => got.extend_from_slice(bytes),
+                    StreamEvent::Conflict {
+                        frame,
+                        kept_frame,
+                        len,
+                    } => conflicts.push((frame, kept_frame, len)),
+                    StreamEvent::Gap { .. } => {}
+                });
+            }
+            assert_eq!(r.pending_bytes(), 0);
+            (got, conflicts)
+        }
+        // Same offset, ahead of a hole: the second copy is not kept and its difference reported.
+        let (got, conflicts) = feed(&[(5, b"efgh", 4), (5, b"eXgY", 5), (1, b"abcd", 6)]);
+        assert_eq!(got, b"abcdefgh");
+        assert_eq!(conflicts, [(5, Some(4), 2)]);
+        // A later copy that starts before a held one and covers it: only its new bytes are
+        // held; the held first copy wins where they overlap.
+        let (got, conflicts) = feed(&[(7, b"gh", 4), (4, b"dEfGH", 5), (1, b"abc", 6)]);
+        assert_eq!(got, b"abcdEfgh");
+        assert_eq!(conflicts, [(5, Some(4), 2)]);
+        // A later copy inside a held one, and one spanning two held ones and the hole between.
+        let (got, conflicts) = feed(&[
+            (3, b"cdef", 4),
+            (4, b"DE", 5),
+            (9, b"ij", 6),
+            (5, b"eFgHi", 7),
+            (1, b"ab", 8),
+        ]);
+        // (`g` and `H` filled the hole: nothing was held there.)
+        assert_eq!(got, b"abcdefgHij");
+        assert_eq!(conflicts, [(5, Some(4), 2), (7, Some(4), 1)]);
+        // After delivery: the kept copy's frame is the one that carried it, even when it was
+        // delivered later (held, then released by frame 6).
+        let (got, conflicts) = feed(&[(5, b"efgh", 4), (1, b"abcd", 6), (3, b"cdXf", 7)]);
+        assert_eq!(got, b"abcdefgh");
+        assert_eq!(conflicts, [(7, Some(4), 1)]);
+    }
+
+    #[test]
     fn sequence_wrap() {
         let mut r = Reassembler::new();
         r.syn(u32::MAX - 2);
@@ -507,6 +661,43 @@ mod tests {
                 Ev::Data(b"bbbbb".to_vec(), 2)
             ]
         );
+        assert_eq!(r.pending_bytes(), 0);
+    }
+
+    #[test]
+    fn held_segments_count_their_bookkeeping_and_the_limit_says_it_forced_a_gap() {
+        let mut r = Reassembler::new();
+        r.syn(0);
+        let mut gaps = Vec::new();
+        // One-byte segments, each after a one-byte hole: 129 bytes each against a limit of 300.
+        for (i, frame) in (0..3u32).zip(10u64..) {
+            r.push(2 + 2 * i, b"x", frame, 300, &mut |e| {
+                if let StreamEvent::Gap {
+                    len,
+                    before_frame,
+                    over_limit,
+                    ..
+                } = e
+                {
+                    gaps.push((len, before_frame, over_limit));
+                }
+            });
+            assert!(r.pending_bytes() <= 300, "{}", r.pending_bytes());
+        }
+        assert_eq!(gaps, [(1, 10, true)]);
+        assert_eq!(r.pending_bytes(), 2 * (1 + HELD_SEGMENT_COST));
+        r.flush(&mut |e| {
+            if let StreamEvent::Gap {
+                len,
+                before_frame,
+                over_limit,
+                ..
+            } = e
+            {
+                gaps.push((len, before_frame, over_limit));
+            }
+        });
+        assert_eq!(gaps, [(1, 10, true), (1, 11, false), (1, 12, false)]);
         assert_eq!(r.pending_bytes(), 0);
     }
 

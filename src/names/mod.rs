@@ -92,6 +92,16 @@ impl CipherSuiteInfo {
     }
 }
 
+/// A count and its noun, in the plural unless the count is 1: `count(1, "packet")` is
+/// "1 packet", `count(3, "TLS flow")` "3 TLS flows" (for nouns whose plural takes an `s`).
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Facts about cipher suite `id`, or `None` if unknown, a signalling value
 /// (see [`scsv`]) or GREASE (see [`is_grease`]).
 pub fn cipher_suite(id: u16) -> Option<&'static CipherSuiteInfo> {
@@ -907,6 +917,13 @@ mod tests {
         assert_eq!(alert_description(121), Some("ech_required"));
         assert_eq!(alert_description(255), None);
         assert_eq!(alert_level(2), Some("fatal"));
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(count(0, "packet"), "0 packets");
+        assert_eq!(count(1, "packet"), "1 packet");
+        assert_eq!(count(2, "TLS flow"), "2 TLS flows");
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! name tables, which are vocabulary too.
 
 mod hello;
+mod limits;
 mod time;
 
 pub use self::hello::{ClientHelloInfo, ServerHelloInfo};
+pub use self::limits::LimitsHit;
 pub use self::time::Timestamp;
 
 use crate::names;
@@ -608,6 +610,8 @@ pub struct Stats {
     pub truncated_packets: u64,
     /// Frames that could not be decoded down to TCP although they claimed to be IP.
     pub decode_errors: u64,
+    /// How often each resource limit was hit.
+    pub limits_hit: LimitsHit,
 }
 
 impl std::ops::AddAssign<&Stats> for Stats {
@@ -620,5 +624,6 @@ impl std::ops::AddAssign<&Stats> for Stats {
         self.incomplete += o.incomplete;
         self.truncated_packets += o.truncated_packets;
         self.decode_errors += o.decode_errors;
+        self.limits_hit += &o.limits_hit;
     }
 }

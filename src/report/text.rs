@@ -106,9 +106,9 @@ fn offer_summary(n: &Negotiation) -> Option<String> {
         .collect();
     let more = ch.cipher_suites.len().saturating_sub(suites.len());
     let mut s = format!(
-        "{}; {} suites: {}{}",
+        "{}; {}: {}{}",
         versions.join(", "),
-        ch.cipher_suites.len(),
+        names::count(ch.cipher_suites.len() as u64, "suite"),
         suites.join(", "),
         if more > 0 {
             format!(", +{more} more")
@@ -320,13 +320,13 @@ impl<W: Write> Sink for TextSink<W> {
         }
         writeln!(
             self.out,
-            "{} TLS flows: {} established, {} failed, {} incomplete ({} TCP flows, {} packets)",
-            stats.tls_flows,
+            "{}: {} established, {} failed, {} incomplete ({}, {})",
+            names::count(stats.tls_flows, "TLS flow"),
             stats.established,
             stats.failed,
             stats.incomplete,
-            stats.tcp_flows,
-            stats.packets
+            names::count(stats.tcp_flows, "TCP flow"),
+            names::count(stats.packets, "packet")
         )?;
         let join = |m: &BTreeMap<String, u64>| {
             let mut v: Vec<(&String, &u64)> = m.iter().collect();

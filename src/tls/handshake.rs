@@ -17,15 +17,21 @@ impl TlsFlow {
         rec: &mut Negotiation,
     ) {
         let i = idx(from);
-        let max_msg = self.limits.max_handshake_message;
-        let max_buf = self.limits.max_handshake_bytes;
+        let limit = super::handshake_limit(&self.limits);
         // Skip the rest of an oversized message first.
-        if let Some(d) = self.dirs.get_mut(i) {
-            let skip = d.hs_skip.min(body.len());
-            d.hs_skip -= skip;
-            body = body.get(skip..).unwrap_or_default();
-            d.hs.extend_from_slice(body);
-        }
+        let Some(d) = self.dirs.get_mut(i) else {
+            return;
+        };
+        let skip = d.hs_skip.min(body.len());
+        d.hs_skip -= skip;
+        body = body.get(skip..).unwrap_or_default();
+        d.hs.extend_from_slice(body);
+        // The header scan walked this same stream as the record's bytes came in; the next
+        // record's scan starts afresh at what is left in `hs`.
+        let oversized = d.hs_oversized.take();
+        d.hs_scan = 0;
+        // Offset in the stream the scan walked of `hs[0]`.
+        let mut pos = 0;
         loop {
             let Some(d) = self.dirs.get_mut(i) else {
                 return;
@@ -37,22 +43,41 @@ impl TlsFlow {
                 ),
                 _ => return,
             };
-            if len > max_msg || 4 + len > max_buf {
-                let have = d.hs.len();
-                d.hs_skip = (4 + len).saturating_sub(have);
-                d.hs.clear();
+            if len > limit {
+                // Skip it: drop what is here of it, and the rest as it comes.
+                let have = d.hs.len().min(4 + len);
+                d.hs.drain(..have);
+                d.hs_skip = 4 + len - have;
+                let at = match oversized {
+                    Some((p, f)) if p == pos => f,
+                    _ => frame,
+                };
+                pos += 4 + len;
                 let name = crate::names::handshake_type(ty).unwrap_or("unknown");
+                let flag = if self.limits.max_handshake_message < self.limits.max_handshake_bytes {
+                    self.hits.max_handshake_message += 1;
+                    "--max-handshake-message"
+                } else {
+                    self.hits.max_handshake_bytes += 1;
+                    "--max-handshake-bytes"
+                };
                 self.history(rec, from, letter(ty));
-                self.note(rec, format!(
-                    "{} {name} message of {len} bytes at frame {frame} exceeds the handshake limit ({} KiB); skipped (see --max-handshake-bytes)",
-                    from.arrow(), max_msg.min(max_buf) / 1024
-                ));
+                self.note(
+                    rec,
+                    format!(
+                        "{} {name} message of {len} bytes at frame {at} exceeds the handshake \
+                         limit ({}); skipped (see {flag})",
+                        from.arrow(),
+                        crate::config::size(limit)
+                    ),
+                );
                 continue;
             }
             if d.hs.len() < 4 + len {
                 return;
             }
             let msg: Vec<u8> = d.hs.drain(..4 + len).collect();
+            pos += 4 + len;
             d.messages += 1;
             self.message(from, ty, &msg, frame, rec);
         }
@@ -120,10 +145,20 @@ impl TlsFlow {
                 let ders: Vec<&[u8]> = c.cert_chain.iter().take(max).map(|raw| raw.data).collect();
                 let list = cert_cache::chain_info(&ders, frame);
                 if c.cert_chain.len() > max {
-                    self.note(rec, format!(
-                        "{} Certificate at frame {frame} has {} certificates; the first {max} are reported",
-                        from.arrow(), c.cert_chain.len()
-                    ));
+                    self.hits.max_certificates += 1;
+                    self.note(
+                        rec,
+                        format!(
+                            "{} Certificate at frame {frame} has {}; {} (see --max-certificates)",
+                            from.arrow(),
+                            crate::names::count(c.cert_chain.len() as u64, "certificate"),
+                            match max {
+                                0 => "none is decoded".to_string(),
+                                1 => "only the first is decoded".to_string(),
+                                n => format!("only the first {n} are decoded"),
+                            }
+                        ),
+                    );
                 }
                 match from {
                     Sender::Server => {
@@ -219,7 +254,7 @@ impl TlsFlow {
             rec.ocsp_stapled = None;
             for dir in &mut self.dirs {
                 dir.encrypted = true;
-                dir.hs.clear();
+                dir.clear_hs();
             }
         } else {
             let echoed = self
@@ -309,5 +344,121 @@ fn bit_length(n: &[u8]) -> u32 {
     match it.next() {
         Some(first) => (8 - first.leading_zeros()) + 8 * it.count() as u32,
         None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Limits;
+    use crate::record::{Endpoint, Negotiation, Sender, Timestamp};
+    use crate::tls::TlsFlow;
+
+    fn flow(limit: usize) -> (TlsFlow, Negotiation) {
+        let limits = Limits {
+            max_handshake_bytes: limit,
+            max_handshake_message: limit,
+            ..Limits::default()
+        };
+        let ep = |port| Endpoint {
+            ip: [10, 0, 0, 1].into(),
+            port,
+        };
+        let rec = Negotiation::new(0, 1, Timestamp::new(0, 0), ep(40000), ep(443));
+        (TlsFlow::new(&limits), rec)
+    }
+
+    /// A handshake record header for a body of `len` bytes.
+    fn record_header(len: usize) -> Vec<u8> {
+        vec![22, 3, 3, (len >> 8) as u8, len as u8]
+    }
+
+    /// A handshake message header.
+    fn msg_header(ty: u8, len: usize) -> Vec<u8> {
+        vec![ty, (len >> 16) as u8, (len >> 8) as u8, len as u8]
+    }
+
+    #[test]
+    fn oversized_message_is_noted_at_the_frame_of_its_header() {
+        let (mut t, mut rec) = flow(1024);
+        // Record 1 (frames 10-13): a HelloRequest, then a Certificate header claiming 5000
+        // bytes, completed in frame 12, and 2000 bytes of it; the record ends in frame 13.
+        let mut body = msg_header(0, 0);
+        body.extend(msg_header(11, 5000));
+        body.extend(vec![0x41; 2000]);
+        let mut bytes = record_header(body.len());
+        bytes.extend(&body);
+        let s = Sender::Server;
+        t.data(s, &bytes[..7], 10, &mut rec);
+        t.data(s, &bytes[7..11], 11, &mut rec);
+        t.data(s, &bytes[11..111], 12, &mut rec);
+        t.data(s, &bytes[111..], 13, &mut rec);
+        assert_eq!(
+            rec.notes,
+            ["server→client certificate message of 5000 bytes at frame 12 exceeds the handshake \
+              limit (1 KiB); skipped (see --max-handshake-bytes)"]
+        );
+        // Record 2 (frame 14): the Certificate's last 3000 bytes and a ServerHelloDone, which
+        // is still decoded.
+        let mut body = vec![0x42; 3000];
+        body.extend(msg_header(14, 0));
+        let mut bytes = record_header(body.len());
+        bytes.extend(&body);
+        t.data(s, &bytes, 14, &mut rec);
+        assert_eq!(rec.history, "hxn");
+        assert_eq!(rec.notes.len(), 1);
+    }
+
+    #[test]
+    fn oversized_header_split_over_two_records() {
+        let (mut t, mut rec) = flow(1024);
+        let s = Sender::Server;
+        // Record 1 (frame 20) ends after two bytes of a header; record 2 (frames 21-22) has
+        // the other two (claiming 0x01_0000 bytes) in frame 21 and ends in frame 22.
+        let mut bytes = record_header(2);
+        bytes.extend([11, 0x01]);
+        t.data(s, &bytes, 20, &mut rec);
+        let mut bytes = record_header(1000);
+        bytes.extend([0, 0]);
+        bytes.extend(vec![0x43; 998]);
+        t.data(s, &bytes[..10], 21, &mut rec);
+        t.data(s, &bytes[10..], 22, &mut rec);
+        assert_eq!(
+            rec.notes,
+            ["server→client certificate message of 65536 bytes at frame 21 exceeds the handshake \
+              limit (1 KiB); skipped (see --max-handshake-bytes)"]
+        );
+        assert_eq!(rec.history, "x");
+    }
+
+    #[test]
+    fn messages_after_an_oversized_one_in_the_same_record_are_decoded() {
+        let (mut t, mut rec) = flow(1024);
+        let s = Sender::Server;
+        // One record (frame 30): a whole 1500-byte Certificate, then a ServerHelloDone.
+        let mut body = msg_header(11, 1500);
+        body.extend(vec![0x44; 1500]);
+        body.extend(msg_header(14, 0));
+        let mut bytes = record_header(body.len());
+        bytes.extend(&body);
+        t.data(s, &bytes, 30, &mut rec);
+        assert_eq!(rec.history, "xn");
+        assert_eq!(
+            rec.notes,
+            ["server→client certificate message of 1500 bytes at frame 30 exceeds the handshake \
+              limit (1 KiB); skipped (see --max-handshake-bytes)"]
+        );
+        // Limits given apart: the message limit names its own flag.
+        let limits = Limits {
+            max_handshake_message: 1000,
+            ..Limits::default()
+        };
+        let mut t = TlsFlow::new(&limits);
+        let mut rec2 = Negotiation::new(0, 1, rec.first_seen, rec.client, rec.server);
+        t.data(s, &bytes, 30, &mut rec2);
+        assert_eq!(
+            rec2.notes,
+            ["server→client certificate message of 1500 bytes at frame 30 exceeds the handshake \
+              limit (1000 bytes); skipped (see --max-handshake-message)"]
+        );
     }
 }

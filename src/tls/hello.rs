@@ -43,8 +43,8 @@ pub fn client_hello(ch: &tls_parser::TlsClientHelloContents<'_>, frame: u64) -> 
     let (exts, bad) = compat::walk_extensions(ch.ext.unwrap_or_default());
     if let Some(at) = bad {
         out.problems.push(format!(
-            "ClientHello extension block malformed at byte {at}; {} extensions read",
-            exts.len()
+            "ClientHello extension block malformed at byte {at}; {} read",
+            crate::names::count(exts.len() as u64, "extension")
         ));
     }
     for raw in &exts {
@@ -152,8 +152,8 @@ pub fn server_hello(
     let (exts, bad) = compat::walk_extensions(block);
     if let Some(at) = bad {
         out.problems.push(format!(
-            "ServerHello extension block malformed at byte {at}; {} extensions read",
-            exts.len()
+            "ServerHello extension block malformed at byte {at}; {} read",
+            crate::names::count(exts.len() as u64, "extension")
         ));
     }
     for raw in &exts {

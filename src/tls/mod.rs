@@ -19,7 +19,7 @@ mod hello;
 mod sslv2;
 
 use crate::config::Limits;
-use crate::record::{hex8, Alert, Close, CloseKind, Negotiation, Outcome, Sender};
+use crate::record::{hex8, Alert, Close, CloseKind, LimitsHit, Negotiation, Outcome, Sender};
 use detect::MAX_RECORD_BODY;
 
 const CCS: u8 = 20;
@@ -46,6 +46,13 @@ struct Dir {
     hs: Vec<u8>,
     /// Bytes of an oversized handshake message still to skip.
     hs_skip: usize,
+    /// Handshake message headers are looked at as the bytes of a record arrive (the messages
+    /// are decoded when the record is complete), so that an oversized message is noted with
+    /// the frame its header came in. Both walk the same stream, `hs` followed by the current
+    /// record's body after `hs_skip`: this is the offset in it of the next header to look at…
+    hs_scan: usize,
+    /// …and the offset of an oversized message's header and the frame that completed it.
+    hs_oversized: Option<(usize, u64)>,
     /// Records of this direction are encrypted.
     encrypted: bool,
     /// Framing lost after a gap; waiting for a plausible record header.
@@ -72,6 +79,49 @@ struct Dir {
     full_handshake_msgs: bool,
 }
 
+impl Dir {
+    /// Empties the partial handshake messages (and the header scan that walks them).
+    fn clear_hs(&mut self) {
+        self.hs.clear();
+        self.hs_scan = 0;
+        self.hs_oversized = None;
+    }
+
+    /// Looks at the handshake headers complete so far in `hs` + the record body (see
+    /// `hs_scan`): the first one claiming more than `limit` is remembered with `frame`.
+    fn scan_headers(&mut self, frame: u64, limit: usize) {
+        if self.hs_oversized.is_some() {
+            return;
+        }
+        let skip = self.hs_skip.min(self.body.len());
+        let body = self.body.get(skip..).unwrap_or_default();
+        let hs = self.hs.as_slice();
+        let at = |p: usize| match p.checked_sub(hs.len()) {
+            None => hs.get(p).copied(),
+            Some(b) => body.get(b).copied(),
+        };
+        while let (Some(_), Some(a), Some(b), Some(c)) = (
+            at(self.hs_scan),
+            at(self.hs_scan + 1),
+            at(self.hs_scan + 2),
+            at(self.hs_scan + 3),
+        ) {
+            let len = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+            if len > limit {
+                self.hs_oversized = Some((self.hs_scan, frame));
+                return;
+            }
+            self.hs_scan += 4 + len;
+        }
+    }
+}
+
+/// Largest handshake message body accepted (`max_handshake_message`, and no more than
+/// `max_handshake_bytes` is buffered for one message).
+fn handshake_limit(l: &Limits) -> usize {
+    l.max_handshake_message.min(l.max_handshake_bytes)
+}
+
 /// The TLS state of one flow.
 #[derive(Debug)]
 pub struct TlsFlow {
@@ -86,6 +136,8 @@ pub struct TlsFlow {
     gap_before_decision: bool,
     history_cut: bool,
     notes_dropped: u32,
+    /// Limits hit on this flow (counted once the flow is finished).
+    hits: LimitsHit,
 }
 
 fn idx(s: Sender) -> usize {
@@ -113,6 +165,7 @@ impl TlsFlow {
             gap_before_decision: false,
             history_cut: false,
             notes_dropped: 0,
+            hits: LimitsHit::default(),
         }
     }
 
@@ -137,6 +190,17 @@ impl TlsFlow {
         if let Some(d) = self.dirs.get_mut(idx(from)) {
             d.body_left -= len;
         }
+    }
+
+    /// The limits this flow hit so far (with the notes dropped once [`TlsFlow::finish`] ran).
+    pub fn limits_hit(&self) -> &LimitsHit {
+        &self.hits
+    }
+
+    /// Adds a note about this flow from outside the TLS layer, within `max_notes` (a note over
+    /// the limit is counted in the last note).
+    pub fn push_note(&mut self, rec: &mut Negotiation, text: String) {
+        self.note(rec, text);
     }
 
     /// Bytes held in handshake buffers (for the global budget and tests).
@@ -248,6 +312,10 @@ impl TlsFlow {
         if d.buffering {
             d.body
                 .extend_from_slice(bytes.get(..take).unwrap_or_default());
+            if d.cur_type == Some(HANDSHAKE) && !d.v2 && !d.encrypted {
+                let limit = handshake_limit(&self.limits);
+                d.scan_headers(frame, limit);
+            }
         }
         d.body_left -= take;
         if d.body_left == 0 {
@@ -403,7 +471,7 @@ impl TlsFlow {
         if self.server_hello_seen && !self.tls13 {
             if let Some(d) = self.dirs.get_mut(i) {
                 d.encrypted = true;
-                d.hs.clear();
+                d.clear_hs();
             }
         }
     }
@@ -454,7 +522,11 @@ impl TlsFlow {
         let Some(d) = self.dirs.get_mut(i) else {
             return;
         };
-        let text_base = format!("{} gap of {len} bytes before frame {frame}", from.arrow());
+        let text_base = format!(
+            "{} gap of {} before frame {frame}",
+            from.arrow(),
+            crate::names::count(len, "byte")
+        );
         if d.cur_type.is_some() && !d.buffering && (len as usize) < d.body_left {
             // The hole is inside a record we were skipping anyway: framing is intact.
             d.body_left -= len as usize;
@@ -473,7 +545,7 @@ impl TlsFlow {
         d.cur_type = None;
         d.hdr.clear();
         d.body.clear();
-        d.hs.clear();
+        d.clear_hs();
         d.hs_skip = 0;
         if !decided {
             self.gap_before_decision = true;
@@ -510,6 +582,7 @@ impl TlsFlow {
         }
         if self.decided {
             for d in &mut self.dirs {
+                d.clear_hs();
                 d.hs = Vec::new();
                 d.body = Vec::new();
             }
@@ -556,9 +629,12 @@ impl TlsFlow {
             Outcome::Incomplete
         };
         if self.notes_dropped > 0 {
+            self.hits.max_notes += u64::from(self.notes_dropped);
+            let n = self.notes_dropped;
             rec.notes.push(format!(
-                "{} more notes dropped (limit {})",
-                self.notes_dropped, self.limits.max_notes
+                "{n} more {} dropped (limit {}; see --max-notes)",
+                if n == 1 { "note" } else { "notes" },
+                self.limits.max_notes
             ));
             self.notes_dropped = 0;
         }
@@ -568,9 +644,13 @@ impl TlsFlow {
         if rec.history.len() >= self.limits.max_history {
             if !self.history_cut {
                 self.history_cut = true;
+                self.hits.max_history += 1;
                 self.note(
                     rec,
-                    format!("history cut at {} letters", self.limits.max_history),
+                    format!(
+                        "history cut at {} letters (see --max-history)",
+                        self.limits.max_history
+                    ),
                 );
             }
             return;

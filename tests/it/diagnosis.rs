@@ -138,7 +138,7 @@ fn legacy_handshake_findings() {
     );
     assert_eq!(
         f["findings"][4]["message"],
-        "the client still offers 1 weak suites: TLS_RSA_WITH_3DES_EDE_CBC_SHA (0x000a)"
+        "the client still offers 1 weak suite: TLS_RSA_WITH_3DES_EDE_CBC_SHA (0x000a)"
     );
 }
 

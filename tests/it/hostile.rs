@@ -5,6 +5,16 @@
 
 use serde_json::Value;
 use std::path::PathBuf;
+
+// The fuzz targets' bodies, so that their regression inputs run here too.
+#[path = "../../fuzz/harness/cert.rs"]
+mod cert_harness;
+#[path = "../../fuzz/harness/pipeline.rs"]
+mod pipeline_harness;
+#[path = "../../fuzz/harness/reassembler.rs"]
+mod reassembler_harness;
+#[path = "../../fuzz/harness/tls_stream.rs"]
+mod tls_stream_harness;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -59,6 +69,11 @@ impl Pcap {
     fn tcp(&mut self, seg: &Seg, payload: &[u8]) {
         let frame = tcp_frame(seg, payload);
         self.record(&frame);
+    }
+
+    /// Lets `secs` seconds of capture time pass before the next record.
+    fn pause(&mut self, secs: u32) {
+        self.ts += secs * 1_000_000;
     }
 
     /// Writes the file to a fresh temporary path.
@@ -328,11 +343,11 @@ fn huge_handshake_length_never_arrives() {
     let f = &flows[0];
     assert_eq!(f["outcome"], "incomplete");
     assert_eq!(f["client"]["port"], 40000);
-    // The note names the frame where the first record completed (frame 15), not frame 4 where
-    // the handshake header arrived.
+    // The note names frame 4, where the handshake header arrived (not frame 15, where its
+    // first record completed).
     assert_eq!(
         notes(f),
-        ["client→server client_hello message of 16777215 bytes at frame 15 exceeds the handshake \
+        ["client→server client_hello message of 16777215 bytes at frame 4 exceeds the handshake \
           limit (256 KiB); skipped (see --max-handshake-bytes)"]
     );
     assert!(r.rss_kib < 100 * 1024, "peak RSS {} KiB", r.rss_kib);
@@ -482,4 +497,755 @@ fn thirty_thousand_extensions() {
     assert!(notes(&flows[0]).is_empty(), "{:?}", notes(&flows[0]));
     assert!(r.rss_kib < 100 * 1024, "peak RSS {} KiB", r.rss_kib);
     assert_eq!(flows[0]["sni"], "ext.example.test");
+}
+
+/// The notes of the first input of a `--format json` document.
+fn input_notes(doc: &Value) -> Vec<String> {
+    doc["inputs"][0]["notes"]
+        .as_array()
+        .expect("input notes")
+        .iter()
+        .map(|n| n.as_str().expect("note is a string").to_string())
+        .collect()
+}
+
+/// The connection of [`one_hello`] (frames 1–4: SYN, SYN-ACK, ACK, ClientHello) in a pcap whose
+/// header says `snaplen` and `linktype`.
+fn hello_with_header(snaplen: u32, linktype: u32) -> Pcap {
+    let mut p = Pcap::with_header(snaplen, linktype);
+    let mut c = Conn::new([10, 0, 0, 2], 40000);
+    c.handshake(&mut p);
+    c.client_data(
+        &mut p,
+        &records(&handshake_msg(&client_hello_body(
+            &[0x1301],
+            &sni_ext(b"caplen.example.test"),
+        ))),
+    );
+    p
+}
+
+/// Case 6a: records whose caplen is larger than the header's snaplen are read anyway (as
+/// libpcap does), with one note for the file.
+#[test]
+fn caplen_larger_than_snaplen() {
+    // Frames 1–3 are 54 bytes, the ClientHello frame 4 is longer than the snaplen of 64.
+    let p = hello_with_header(64, 1);
+    let r = run_on("caplen_snaplen", &p, "json");
+    assert_ok(&r);
+    let doc = r.json();
+    assert_eq!(
+        input_notes(&doc),
+        ["1 frame captured more bytes than the snaplen (64); read anyway"]
+    );
+    let flows = doc["flows"].as_array().expect("flows");
+    assert_eq!(flows.len(), 1);
+    assert_eq!(flows[0]["sni"], "caplen.example.test");
+    assert!(notes(&flows[0]).is_empty(), "{:?}", notes(&flows[0]));
+    assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+}
+
+/// Case 6b: a last record whose caplen runs past the end of the file: what came before is
+/// reported, the input gets a note saying where the file ends, the exit status is 0.
+#[test]
+fn caplen_larger_than_the_rest_of_the_file() {
+    let mut p = hello_with_header(65535, 1);
+    // Frame 5 claims 5,000 bytes; the file ends 30 bytes into them.
+    p.record_with_caplen(&[0x41; 30], 5000);
+    let r = run_on("caplen_past_end", &p, "json");
+    assert_ok(&r);
+    let doc = r.json();
+    assert_eq!(
+        input_notes(&doc),
+        ["file ends inside frame 5 (30 of 5000 bytes); frames 1–4 read"]
+    );
+    assert_eq!(doc["inputs"][0]["packets"], 4);
+    assert_eq!(doc["flows"][0]["sni"], "caplen.example.test");
+
+    // Over the snaplen as well: the note says the record header is probably corrupt.
+    let mut p = hello_with_header(65535, 1);
+    p.record_with_caplen(&[0x41; 30], 100_000);
+    let r = run_on("caplen_past_end_snaplen", &p, "json");
+    assert_ok(&r);
+    let doc = r.json();
+    assert_eq!(
+        input_notes(&doc),
+        [
+            "file ends inside frame 5 (30 of 100000 bytes; more than the snaplen of 65535, so its \
+          record header is probably corrupt); frames 1–4 read"
+        ]
+    );
+    assert_eq!(doc["flows"][0]["sni"], "caplen.example.test");
+
+    // A caplen of nearly 4 GiB: nothing of that size is allocated or waited for.
+    let mut p = hello_with_header(65535, 1);
+    p.record_with_caplen(&[0x41; 30], 0xffff_fff0);
+    let r = run_on("caplen_4g", &p, "json");
+    assert_ok(&r);
+    let doc = r.json();
+    assert_eq!(
+        input_notes(&doc),
+        [
+            "frame 5 claims 4294967280 captured bytes, over the 8 MiB limit (corrupt record?); \
+          rest of file skipped; frames 1–4 read"
+        ]
+    );
+    assert_eq!(doc["flows"][0]["sni"], "caplen.example.test");
+    assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+}
+
+/// Case 7: an unknown link type (9999): one note for the file, its frames counted but not
+/// decoded, exit status 0 (the input was read).
+#[test]
+fn unknown_link_type() {
+    let p = hello_with_header(65535, 9999);
+    let r = run_on("linktype_9999", &p, "json");
+    assert_ok(&r);
+    let doc = r.json();
+    assert_eq!(
+        input_notes(&doc),
+        ["link type linktype_9999 is not supported; 4 frames skipped"]
+    );
+    assert_eq!(
+        doc["inputs"][0]["link_types"],
+        serde_json::json!(["linktype_9999"])
+    );
+    assert_eq!(doc["inputs"][0]["packets"], 4);
+    assert_eq!(doc["stats"]["packets"], 4);
+    assert_eq!(doc["stats"]["tcp_flows"], 0);
+    assert_eq!(doc["flows"], serde_json::json!([]));
+    assert!(
+        r.stderr
+            .ends_with("note: link type linktype_9999 is not supported; 4 frames skipped\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+
+    // One frame: the note and the text summary say so in the singular.
+    let mut p = Pcap::with_header(65535, 9999);
+    p.record(&[0; 60]);
+    let r = run_on("linktype_9999_one", &p, "text");
+    assert_ok(&r);
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout)
+            .lines()
+            .collect::<Vec<_>>(),
+        [
+            format!(
+                "note: {}: link type linktype_9999 is not supported; 1 frame skipped",
+                std::env::temp_dir()
+                    .join(format!(
+                        "tlsnoop-hostile-{}-linktype_9999_one.pcap",
+                        std::process::id()
+                    ))
+                    .display()
+            ),
+            "0 TLS flows: 0 established, 0 failed, 0 incomplete (0 TCP flows, 1 packet)".into(),
+        ]
+    );
+}
+
+/// Case 8: a corrupt global header (bad magic, cut short, a garbage version): the input cannot
+/// be read, which is exit status 1 with `tlsnoop: PATH: WHY` on stderr; the report is still
+/// written, with the reason as the input's note.
+#[test]
+fn corrupt_global_header() {
+    let good = hello_with_header(65535, 1).bytes;
+    let mut bad_magic = good.clone();
+    bad_magic[..4].copy_from_slice(&[0x00, 0x11, 0x22, 0x33]);
+    let mut version = good.clone();
+    version[4..8].copy_from_slice(&[0x77, 0x77, 0x99, 0x99]);
+    let mut major = good.clone();
+    major[4..6].copy_from_slice(&[1, 0]);
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "bad_magic",
+            bad_magic,
+            "not a pcap or pcapng file (starts with 00 11 22 33)",
+        ),
+        (
+            "cut_header",
+            good[..13].to_vec(),
+            "corrupt pcap header: file ends after 13 of 24 header bytes",
+        ),
+        (
+            "magic_only",
+            good[..4].to_vec(),
+            "corrupt pcap header: file ends after 4 of 24 header bytes",
+        ),
+        (
+            "garbage_version",
+            version,
+            "corrupt pcap header: version 30583.39321 (pcap is 2.0 to 2.4)",
+        ),
+        (
+            "version_1",
+            major,
+            "corrupt pcap header: version 1.4 (pcap is 2.0 to 2.4)",
+        ),
+    ];
+    for (name, bytes, why) in cases {
+        let p = Pcap { bytes, ts: 0 };
+        let path = p.write(name);
+        let path_s = path.to_str().expect("utf-8 path");
+        let r = run(name, &["--format", "json", path_s]);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(r.code, Some(1), "{name}: stderr {}", r.stderr);
+        assert_eq!(r.stderr, format!("tlsnoop: {path_s}: {why}\n"), "{name}");
+        let doc = r.json();
+        assert_eq!(
+            input_notes(&doc),
+            [format!("cannot be read: {why}")],
+            "{name}"
+        );
+        assert_eq!(doc["inputs"][0]["format"], Value::Null, "{name}");
+        assert_eq!(doc["stats"]["packets"], 0, "{name}");
+        assert!(r.rss_kib < 50 * 1024, "{name}: peak RSS {} KiB", r.rss_kib);
+    }
+}
+
+/// A padding extension (type 21) of `n` zero bytes.
+fn padding_ext(n: usize) -> Vec<u8> {
+    let mut e = vec![0, 21];
+    e.extend_from_slice(&u16be(n));
+    e.resize(4 + n, 0);
+    e
+}
+
+/// A 2,000-byte ClientHello record whose SNI (`name`, 18 bytes) is in its last 30 bytes, so it
+/// falls in the second 1,460-byte segment.
+fn hello_ending_in_sni(name: &[u8; 18]) -> Vec<u8> {
+    let mut ext = padding_ext(1_900);
+    ext.extend_from_slice(&sni_ext(name));
+    records(&handshake_msg(&client_hello_body(&[0x1301], &ext)))
+}
+
+/// Case 9: overlapping retransmissions with different bytes (the second copy names
+/// `secnd.example.test` where the first said `first.example.test`). In every order the first copy
+/// is used and the record says which frame differed and that the first copy was kept.
+#[test]
+fn overlapping_retransmissions_with_different_bytes() {
+    let first = hello_ending_in_sni(b"first.example.test");
+    let second = hello_ending_in_sni(b"secnd.example.test");
+    assert_eq!(first.len(), second.len());
+    let split = 1460;
+    // (name, segments as (start, end, which copy)) sent after the TCP handshake (frames 1-3),
+    // so the segments are frames 4, 5 and 6.
+    type Plan = (&'static str, [(usize, usize, bool); 3], u64, u64);
+    let plans: [Plan; 3] = [
+        // In order: the differing copy of the second segment comes after the first copy was
+        // delivered (compared with the delivered bytes).
+        (
+            "in_order",
+            [
+                (0, split, true),
+                (split, first.len(), true),
+                (split, first.len(), false),
+            ],
+            6,
+            5,
+        ),
+        // Both copies of the second segment held (ahead of a hole) at the same offset.
+        (
+            "held_same_offset",
+            [
+                (split, first.len(), true),
+                (split, first.len(), false),
+                (0, split, true),
+            ],
+            5,
+            4,
+        ),
+        // The differing copy starts earlier than the held first copy and covers it.
+        (
+            "held_covering",
+            [
+                (split, first.len(), true),
+                (1000, first.len(), false),
+                (0, split, true),
+            ],
+            5,
+            4,
+        ),
+    ];
+    for (name, plan, differing, kept) in plans {
+        let mut p = Pcap::new();
+        let mut c = Conn::new([10, 0, 0, 2], 40000);
+        c.handshake(&mut p);
+        let base = c.cseq;
+        for (start, end, is_first) in plan {
+            c.cseq = base.wrapping_add(start as u32);
+            let data = if is_first { &first } else { &second };
+            p.tcp(&c.client_seg(PSH_ACK), &data[start..end]);
+        }
+        let r = run_on(name, &p, "jsonl");
+        assert_ok(&r);
+        let flows = r.jsonl();
+        assert_eq!(flows.len(), 1, "{name}");
+        assert_eq!(flows[0]["sni"], "first.example.test", "{name}");
+        assert_eq!(
+            notes(&flows[0]),
+            [format!(
+                "client→server retransmission in frame {differing} differs from the bytes \
+                 already seen over 5 bytes; kept the first copy (frame {kept})"
+            )],
+            "{name}"
+        );
+        assert!(r.rss_kib < 50 * 1024, "{name}: peak RSS {} KiB", r.rss_kib);
+    }
+}
+
+/// An Ethernet/IPv4 frame carrying the first fragment (offset 0, more fragments) of datagram
+/// `id` from `src`: `len` bytes of a TCP segment to port 443.
+fn first_fragment(src: [u8; 4], id: u16, len: usize) -> Vec<u8> {
+    let mut f = Vec::with_capacity(34 + len);
+    f.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]);
+    f.extend_from_slice(&[0x45, 0]);
+    f.extend_from_slice(&((20 + len) as u16).to_be_bytes());
+    f.extend_from_slice(&id.to_be_bytes());
+    // Flags: MF; fragment offset 0; TTL 64; protocol TCP.
+    f.extend_from_slice(&[0x20, 0, 64, 6, 0, 0]);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&[10, 0, 0, 1]);
+    let mut tcp = Vec::new();
+    tcp.extend_from_slice(&40000u16.to_be_bytes());
+    tcp.extend_from_slice(&443u16.to_be_bytes());
+    tcp.extend_from_slice(&[
+        0, 0, 0, 1, 0, 0, 0, 0, 0x50, PSH_ACK, 0xff, 0xff, 0, 0, 0, 0,
+    ]);
+    tcp.resize(len, 0x46);
+    f.extend_from_slice(&tcp);
+    f
+}
+
+/// Case 10: 100,000 IPv4 first fragments of distinct datagrams that never complete: the pool
+/// stays within its bounds (1,024 datagrams, 4 MiB), each eviction is counted, the input gets
+/// one note, and memory stays flat. With `--max-fragment-bytes 64K` and larger fragments the
+/// byte bound is the one hit.
+#[test]
+fn hundred_thousand_fragments_that_never_complete() {
+    const N: u32 = 100_000;
+    let frags = |len: usize| {
+        let mut p = Pcap::new();
+        for i in 0..N {
+            let src = [10, 0, (i >> 16) as u8, 2];
+            p.record(&first_fragment(src, i as u16, len));
+        }
+        p
+    };
+    let r = run_on("fragments", &frags(32), "json");
+    assert_ok(&r);
+    let doc = r.json();
+    assert_eq!(
+        input_notes(&doc),
+        [
+            "100000 IP fragments not reassembled: 98976 datagrams evicted by the fragment pool \
+          limits (4 MiB, 1024 datagrams; see --max-fragment-bytes, --max-fragment-datagrams); \
+          1024 incomplete at the end of the capture"
+        ]
+    );
+    assert_eq!(doc["stats"]["packets"], N);
+    assert_eq!(doc["stats"]["tcp_flows"], 0);
+    assert_eq!(doc["stats"]["limits_hit"]["max_fragment_datagrams"], 98_976);
+    assert_eq!(doc["stats"]["limits_hit"]["max_fragment_bytes"], 0);
+    assert_eq!(doc["stats"]["limits_hit"]["fragment_timeout"], 0);
+    assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+
+    let p = frags(1400);
+    let path = p.write("fragments_bytes");
+    let r = run(
+        "fragments_bytes",
+        &[
+            "--format",
+            "json",
+            "--max-fragment-bytes",
+            "64K",
+            path.to_str().expect("utf-8 path"),
+        ],
+    );
+    let _ = std::fs::remove_file(&path);
+    assert_ok(&r);
+    let doc = r.json();
+    // 45 datagrams of 1,400 bytes (with their bookkeeping) fit in 64 KiB.
+    let hit = &doc["stats"]["limits_hit"];
+    assert_eq!(hit["max_fragment_bytes"], 99_955);
+    assert_eq!(hit["max_fragment_datagrams"], 0);
+    assert_eq!(
+        input_notes(&doc),
+        [
+            "100000 IP fragments not reassembled: 99955 datagrams evicted by the fragment pool \
+          limits (64 KiB, 1024 datagrams; see --max-fragment-bytes, --max-fragment-datagrams); \
+          45 incomplete at the end of the capture"
+        ]
+    );
+    assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+}
+
+/// Case 11: 200,000 one-byte segments, each after a one-byte hole, on a connection whose
+/// ClientHello started: each held segment counts its bookkeeping (128 bytes) against the
+/// 256 KiB out-of-order limit, so about 2,000 are held and then each new one makes the oldest
+/// hole be given up on. One note says so, every give-up is counted, memory stays flat.
+#[test]
+fn tiny_out_of_order_segments_flood() {
+    const N: u32 = 200_000;
+    let mut p = Pcap::new();
+    let mut c = Conn::new([10, 0, 0, 2], 40000);
+    c.handshake(&mut p);
+    // Frame 4: a record header and the start of a ClientHello, so the flow is TLS.
+    c.client_data(
+        &mut p,
+        &[0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00, 0x3f, 0xfc],
+    );
+    let base = c.cseq;
+    for i in 0..N {
+        c.cseq = base.wrapping_add(2 + 2 * i);
+        p.tcp(&c.client_seg(PSH_ACK), b"x");
+    }
+    let r = run_on("ooo_flood", &p, "json");
+    assert_ok(&r);
+    let doc = r.json();
+    let f = &doc["flows"][0];
+    // 2,032 segments of 1 + 128 bytes fit in 256 KiB: the 2,033rd (frame 2037) is one too many.
+    assert_eq!(
+        notes(f),
+        [
+            "client→server held more than 256 KiB of out-of-order data at frame 2037 (see \
+             --max-ooo-bytes); stopped waiting for the missing bytes",
+            "client→server gap of 2 bytes before frame 5",
+        ]
+    );
+    assert_eq!(f["outcome"], "incomplete");
+    assert_eq!(doc["stats"]["limits_hit"]["max_ooo_bytes"], N - 2032);
+    assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+}
+
+/// `tlsnoop --format json ARGS… FILE` on a testdata file, with the peak RSS measured.
+fn run_testdata(name: &str, args: &[&str], rel: &str) -> Run {
+    let path = crate::support::testdata(rel);
+    let mut all: Vec<&str> = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    all.push(path.to_str().expect("utf-8 path"));
+    run(name, &all)
+}
+
+/// The non-zero counters of `stats.limits_hit`.
+fn hits(doc: &Value) -> Value {
+    let all = doc["stats"]["limits_hit"].as_object().expect("limits_hit");
+    Value::Object(
+        all.iter()
+            .filter(|(_, v)| v.as_u64() != Some(0))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    )
+}
+
+/// Every limit flag changes what tlsnoop does on a real or crafted capture: the flow gets the
+/// note (naming the flag) and the limit's counter in `stats.limits_hit` goes up. Without the
+/// flag the same captures hit no limit.
+#[test]
+fn limit_flags_change_behaviour() {
+    use serde_json::json;
+    let tls12 = "real/openssl_tls12_ecdhe_rsa.pcap";
+    let ooo = "crafted/ch_split_3_ooo.pcap";
+    for rel in [tls12, ooo, "crafted/garbage_443.pcap"] {
+        let r = run_testdata("limits_default", &[], rel);
+        assert_ok(&r);
+        let doc = r.json();
+        assert_eq!(hits(&doc), json!({}), "{rel}");
+        for f in doc["flows"].as_array().expect("flows") {
+            assert!(notes(f).is_empty(), "{rel}: {:?}", notes(f));
+        }
+    }
+    // (flags, capture, the first flow's notes, its history, certificates decoded, counters)
+    type Case<'a> = (&'a [&'a str], &'a str, &'a [&'a str], &'a str, usize, Value);
+    let cases: [Case; 8] = [
+        (
+            // The server's Certificate (frame 6, 1,798 bytes) is skipped; the handshake is
+            // still followed (its ServerKeyExchange gives the group, its Finished the outcome).
+            &["--max-handshake-bytes", "1K"],
+            tls12,
+            &[
+                "server→client certificate message of 1798 bytes at frame 6 exceeds the handshake \
+               limit (1 KiB); skipped (see --max-handshake-bytes)",
+            ],
+            "CsxknGIFtifLl",
+            0,
+            json!({"max_handshake_bytes": 1}),
+        ),
+        (
+            &["--max-handshake-message", "1000"],
+            tls12,
+            &[
+                "server→client certificate message of 1798 bytes at frame 6 exceeds the handshake \
+               limit (1000 bytes); skipped (see --max-handshake-message)",
+            ],
+            "CsxknGIFtifLl",
+            0,
+            json!({"max_handshake_message": 1}),
+        ),
+        (
+            &["--max-certificates", "1"],
+            tls12,
+            &[
+                "server→client Certificate at frame 6 has 2 certificates; only the first is \
+               decoded (see --max-certificates)",
+            ],
+            "CsxknGIFtifLl",
+            1,
+            json!({"max_certificates": 1}),
+        ),
+        (
+            &["--max-history", "3"],
+            tls12,
+            &["history cut at 3 letters (see --max-history)"],
+            "Csx",
+            2,
+            json!({"max_history": 1}),
+        ),
+        (
+            &["--max-history", "3", "--max-notes", "1"],
+            tls12,
+            &["1 more note dropped (limit 1; see --max-notes)"],
+            "Csx",
+            2,
+            json!({"max_history": 1, "max_notes": 1}),
+        ),
+        (
+            // The ClientHello's middle part (frame 8) comes after the hole was given up on, so
+            // the client's next record header is the ClientKeyExchange in frame 12.
+            &["--max-ooo-bytes", "100"],
+            ooo,
+            &[
+                "client→server held more than 100 bytes of out-of-order data at frame 6 (see \
+                 --max-ooo-bytes); stopped waiting for the missing bytes",
+                "client→server gap of 80 bytes before frame 6; resumed at a record header in \
+                 frame 12",
+            ],
+            "sxknGIFtifLl",
+            2,
+            json!({"max_ooo_bytes": 1}),
+        ),
+        (
+            &["--max-buffered", "16"],
+            ooo,
+            &[
+                "client→server gap of 80 bytes before frame 6; resumed at a record header in \
+                 frame 12",
+                "global reassembly budget (16 bytes) reached at frame 6; out-of-order data \
+                 released without waiting for the missing bytes (see --max-buffered)",
+            ],
+            "sxknGIFtifLl",
+            2,
+            json!({"max_total_buffered": 1}),
+        ),
+        (
+            // Not TLS: there is no flow to note it on, only the counter.
+            &["--max-probe-bytes", "16"],
+            "crafted/garbage_443.pcap",
+            &[],
+            "",
+            0,
+            json!({"max_probe_bytes": 1}),
+        ),
+    ];
+    for (args, rel, want_notes, history, certs, want_hits) in cases {
+        let r = run_testdata("limits_flag", args, rel);
+        assert_ok(&r);
+        let doc = r.json();
+        assert_eq!(hits(&doc), want_hits, "{args:?}");
+        let Some(f) = doc["flows"].as_array().expect("flows").first() else {
+            assert!(want_notes.is_empty(), "{args:?}: no flow");
+            continue;
+        };
+        assert_eq!(notes(f), want_notes, "{args:?}");
+        assert_eq!(f["history"], history, "{args:?}");
+        assert_eq!(
+            f["certificates"].as_array().expect("certificates").len(),
+            certs,
+            "{args:?}"
+        );
+        assert_eq!(f["outcome"], "established", "{args:?}");
+        assert!(
+            r.rss_kib < 50 * 1024,
+            "{args:?}: peak RSS {} KiB",
+            r.rss_kib
+        );
+    }
+
+    // A table of one connection: each new connection reports the oldest early. One thread:
+    // with N, each of the N tables holds max-flows / N (at least 1).
+    let r = run_testdata(
+        "limits_flows",
+        &["--max-flows", "1", "-j", "1"],
+        "crafted/interleaved_flows.pcap",
+    );
+    assert_ok(&r);
+    let doc = r.json();
+    let flows = doc["flows"].as_array().expect("flows");
+    let evicted = flows
+        .iter()
+        .filter(|f| {
+            notes(f)
+                .contains(&"flow table full: reported before its end (see --max-flows)".to_string())
+        })
+        .count() as u64;
+    assert!(evicted > 0);
+    // Evicted connections that never showed TLS have no record, but are counted.
+    let counted = doc["stats"]["limits_hit"]["max_flows"]
+        .as_u64()
+        .expect("count");
+    assert!(counted >= evicted, "{counted} counted, {evicted} noted");
+    assert_eq!(
+        counted + 1,
+        doc["stats"]["tcp_flows"].as_u64().expect("tcp_flows")
+    );
+}
+
+/// The idle and half-closed timeouts (capture time): a connection silent for longer is
+/// finished and reported when the next connection starts, with a note and a count; its later
+/// packets are not taken as a new flow.
+#[test]
+fn idle_and_half_closed_timeouts() {
+    use serde_json::json;
+    // Connection A: handshake, ClientHello (frame 4), optionally the client's FIN (frame 5);
+    // 10 s of silence; connection B's SYN; then the server of A acknowledges.
+    let capture = |fin: bool| {
+        let mut p = Pcap::new();
+        let mut a = Conn::new([10, 0, 0, 2], 40000);
+        a.handshake(&mut p);
+        a.client_data(
+            &mut p,
+            &records(&handshake_msg(&client_hello_body(
+                &[0x1301],
+                &sni_ext(b"idle.example.test"),
+            ))),
+        );
+        if fin {
+            p.tcp(&a.client_seg(0x11), &[]);
+        }
+        p.pause(10);
+        let b = Conn::new([10, 0, 0, 3], 40001);
+        p.tcp(&b.client_seg(SYN), &[]);
+        let server_ack = Seg {
+            src: a.server,
+            dst: a.client,
+            sport: a.sport,
+            dport: a.cport,
+            seq: a.sseq,
+            ack: a.cseq,
+            flags: ACK,
+        };
+        p.tcp(&server_ack, &[]);
+        p
+    };
+    for (fin, args, want_notes, want_hits, server_packets) in [
+        (false, &[][..], vec![], json!({}), 2),
+        (
+            false,
+            &["--idle-timeout", "5"][..],
+            vec![
+                "no packet for more than 5 s (see --idle-timeout): reported then; later \
+                  packets of this connection are ignored until a new SYN",
+            ],
+            json!({"idle_timeout": 1}),
+            1,
+        ),
+        (true, &[][..], vec![], json!({}), 2),
+        (
+            true,
+            &["--half-closed-timeout", "5"][..],
+            vec![
+                "no packet for more than 5 s after a FIN (see --half-closed-timeout): reported \
+                  then; later packets of this connection are ignored until a new SYN",
+            ],
+            json!({"half_closed_timeout": 1}),
+            1,
+        ),
+    ] {
+        let p = capture(fin);
+        let path = p.write("timeouts");
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        all.push(path.to_str().expect("utf-8 path"));
+        let r = run("timeouts", &all);
+        let _ = std::fs::remove_file(&path);
+        assert_ok(&r);
+        let doc = r.json();
+        assert_eq!(hits(&doc), want_hits, "{args:?}");
+        assert_eq!(doc["stats"]["tcp_flows"], 2, "{args:?}");
+        let flows = doc["flows"].as_array().expect("flows");
+        assert_eq!(flows.len(), 1, "{args:?}");
+        assert_eq!(flows[0]["sni"], "idle.example.test");
+        assert_eq!(notes(&flows[0]), want_notes, "{args:?}");
+        assert_eq!(
+            flows[0]["traffic"]["server_packets"], server_packets,
+            "{args:?}"
+        );
+    }
+}
+
+/// Every file in `testdata/fuzz-regressions/TARGET/` (inputs that once crashed, hung or were
+/// slow in a fuzz target, and small tricky ones) goes through its target's harness (the same
+/// code as `fuzz/fuzz_targets/TARGET.rs`) and through the whole pipeline twice: in-process and
+/// as `tlsnoop --format json FILE` (exit 0, or 1 for a file that is not a capture; valid JSON,
+/// no panic, quick, small).
+#[test]
+fn fuzz_regressions() {
+    let root = crate::support::testdata("fuzz-regressions");
+    let mut seen = 0;
+    for dir in std::fs::read_dir(&root).expect("testdata/fuzz-regressions") {
+        let dir = dir.expect("entry").path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let target = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("utf-8 name")
+            .to_string();
+        for file in std::fs::read_dir(&dir).expect("target dir") {
+            let path = file.expect("entry").path();
+            let data = std::fs::read(&path).expect("readable");
+            let name = format!(
+                "{target}/{}",
+                path.file_name().expect("name").to_string_lossy()
+            );
+            let start = Instant::now();
+            match target.as_str() {
+                "pipeline" => {}
+                "tls_stream" => tls_stream_harness::run(&data),
+                "reassembler" => reassembler_harness::run(&data),
+                "cert" => cert_harness::run(&data),
+                other => panic!("testdata/fuzz-regressions/{other}: not a fuzz target"),
+            }
+            pipeline_harness::run(&data);
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{name}: {:?} in-process",
+                start.elapsed()
+            );
+            let r = run(
+                "fuzz_regression",
+                &["--format", "json", path.to_str().expect("utf-8")],
+            );
+            assert!(
+                matches!(r.code, Some(0 | 1)),
+                "{name}: exit {:?}: {}",
+                r.code,
+                r.stderr
+            );
+            assert!(!r.stderr.contains("panicked"), "{name}: {}", r.stderr);
+            let doc = r.json();
+            assert_eq!(doc["inputs"].as_array().map(Vec::len), Some(1), "{name}");
+            assert!(
+                r.elapsed < Duration::from_secs(10),
+                "{name}: {:?}",
+                r.elapsed
+            );
+            assert!(r.rss_kib < 100 * 1024, "{name}: peak RSS {} KiB", r.rss_kib);
+            seen += 1;
+        }
+    }
+    assert!(seen >= 7, "{seen} regression inputs");
 }

@@ -202,7 +202,7 @@ fn notes_name_side_frame_and_consequence() {
     let f = only_flow("crafted/retrans_conflict.pcap");
     assert_eq!(
         f["notes"],
-        json!(["client→server retransmission in frame 5 differs from the bytes already seen over 6 bytes; kept the first copy"])
+        json!(["client→server retransmission in frame 5 differs from the bytes already seen over 6 bytes; kept the first copy (frame 4)"])
     );
     assert_eq!(f["sni"], "server.test");
     let f = only_flow("crafted/retrans_overlap.pcap");
@@ -242,7 +242,13 @@ fn document_shape() {
     assert_eq!(
         doc["stats"],
         json!({"packets": 20, "tcp_flows": 1, "tls_flows": 1, "established": 1, "failed": 0,
-               "incomplete": 0, "truncated_packets": 0, "decode_errors": 0})
+               "incomplete": 0, "truncated_packets": 0, "decode_errors": 0,
+               "limits_hit": {"max_ooo_bytes": 0, "max_handshake_bytes": 0,
+                              "max_handshake_message": 0, "max_total_buffered": 0,
+                              "max_flows": 0, "max_probe_bytes": 0, "max_history": 0,
+                              "max_notes": 0, "max_certificates": 0, "idle_timeout": 0,
+                              "half_closed_timeout": 0, "max_fragment_bytes": 0,
+                              "max_fragment_datagrams": 0, "fragment_timeout": 0}})
     );
     let f = &doc["flows"][0];
     for key in [
@@ -423,7 +429,7 @@ fn text_report_layout() {
     fingerprints ja3 871a754af286dfb70c1b53c6887c62e0  ja4 t12d280700_d943125447b4_e7e480e5a997
     history      Cl
 
-1 TLS flows: 0 established, 1 failed, 0 incomplete (1 TCP flows, 11 packets)
+1 TLS flow: 0 established, 1 failed, 0 incomplete (1 TCP flow, 11 packets)
   diagnoses: protocol_version_mismatch ×1
 ";
     assert_eq!(text, expected);
