@@ -3,7 +3,8 @@
 
     python3 fuzz/seeds.py OUTDIR
 
-writes OUTDIR/pipeline, OUTDIR/tls_stream, OUTDIR/reassembler and OUTDIR/cert, each in the
+writes OUTDIR/pipeline, OUTDIR/tls_stream, OUTDIR/reassembler, OUTDIR/cert and OUTDIR/decode,
+each in the
 input format of its target (see fuzz/harness/*.rs):
 
 - pipeline: the capture files of testdata/real and testdata/crafted as they are;
@@ -11,7 +12,9 @@ input format of its target (see fuzz/harness/*.rs):
   control byte (bit 0: direction, bits 2-7: length / 4) and up to 252 bytes;
 - reassembler: each connection's client direction as reassembler operations (a 4-byte SYN
   sequence number, then op 0 = push seq payload, op 2 = the server's ACK);
-- cert: the DER certificates of testdata/certs.
+- cert: the DER certificates of testdata/certs;
+- decode: the frames of each Ethernet capture of testdata/real (link type 1, then each frame as a
+  2-byte big-endian length and its bytes), up to 64 KiB.
 
 Plus testdata/fuzz-regressions/TARGET for each. The fuzz corpora themselves (fuzz/corpus/) are
 not in git; .ci/run calls this for its short fuzz run.
@@ -115,7 +118,7 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     outdir = sys.argv[1]
-    targets = ["pipeline", "tls_stream", "reassembler", "cert"]
+    targets = ["pipeline", "tls_stream", "reassembler", "cert", "decode"]
     for t in targets:
         os.makedirs(os.path.join(outdir, t), exist_ok=True)
         regressions = os.path.join(TESTDATA, "fuzz-regressions", t)
@@ -132,6 +135,15 @@ def main():
             counts["pipeline"] += 1
             if d != "real":
                 continue
+            seed = bytearray(struct.pack("<I", 1))
+            for frame in packets(path) or []:
+                if len(seed) + 2 + len(frame) > 65536:
+                    break
+                seed += struct.pack(">H", len(frame)) + frame
+            if len(seed) > 4:
+                with open(os.path.join(outdir, "decode", name), "wb") as f:
+                    f.write(seed)
+                counts["decode"] += 1
             for i, conn in enumerate(connections(path).values()):
                 for t, make in [("tls_stream", tls_stream), ("reassembler", reassembler)]:
                     seed = make(conn)

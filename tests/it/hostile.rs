@@ -9,6 +9,8 @@ use std::path::PathBuf;
 // The fuzz targets' bodies, so that their regression inputs run here too.
 #[path = "../../fuzz/harness/cert.rs"]
 mod cert_harness;
+#[path = "../../fuzz/harness/decode.rs"]
+mod decode_harness;
 #[path = "../../fuzz/harness/pipeline.rs"]
 mod pipeline_harness;
 #[path = "../../fuzz/harness/reassembler.rs"]
@@ -1217,6 +1219,7 @@ fn fuzz_regressions() {
                 "tls_stream" => tls_stream_harness::run(&data),
                 "reassembler" => reassembler_harness::run(&data),
                 "cert" => cert_harness::run(&data),
+                "decode" => decode_harness::run(&data),
                 other => panic!("testdata/fuzz-regressions/{other}: not a fuzz target"),
             }
             pipeline_harness::run(&data);
