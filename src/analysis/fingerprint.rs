@@ -43,20 +43,95 @@ pub fn fingerprints(n: &Negotiation) -> Option<Fingerprints> {
     if n.client_hello.is_none() && n.server_hello.is_none() {
         return None;
     }
-    let ja3_full = n.client_hello.as_ref().and_then(ja3_string);
+    let client = n
+        .client_hello
+        .as_ref()
+        .map(client_fingerprints)
+        .unwrap_or_default();
     let ja3s_full = n.server_hello.as_ref().and_then(ja3s_string);
-    let (ja4, ja4_r) = match n.client_hello.as_ref().and_then(ja4) {
+    Some(Fingerprints {
+        ja3: client.ja3,
+        ja3_full: client.ja3_full,
+        ja3s: ja3s_full.as_deref().map(md5_hex),
+        ja3s_full,
+        ja4: client.ja4,
+        ja4_r: client.ja4_r,
+    })
+}
+
+/// The fingerprints of a ClientHello.
+#[derive(Debug, Clone, Default)]
+struct ClientPrints {
+    ja3_full: Option<String>,
+    ja3: Option<String>,
+    ja4: Option<String>,
+    ja4_r: Option<String>,
+}
+
+/// ClientHellos remembered per thread (the cache starts over when full).
+const MAX_REMEMBERED_HELLOS: usize = 4096;
+
+thread_local! {
+    /// Fingerprints by the ClientHello fields they are made of: the clients on a network are
+    /// a few builds sending the same hello, and JA3's MD5 and JA4's two SHA-256 with their
+    /// strings were a visible share of a run. The key is the fields themselves, compared in
+    /// full, so a hit is always exact.
+    static HELLOS: std::cell::RefCell<std::collections::HashMap<Vec<u16>, ClientPrints, foldhash::fast::RandomState>> =
+        std::cell::RefCell::new(std::collections::HashMap::default());
+}
+
+/// Every field of `ch` that JA3 or JA4 reads, length-prefixed.
+fn hello_key(ch: &ClientHelloInfo) -> Vec<u16> {
+    let pf: Vec<u16> = ch.ec_point_formats.iter().map(|&p| u16::from(p)).collect();
+    let alpn: Vec<u16> = ch
+        .alpn
+        .first()
+        .map(|a| a.bytes().map(u16::from).collect())
+        .unwrap_or_default();
+    let lists: [&[u16]; 7] = [
+        &ch.cipher_suites,
+        &ch.extensions,
+        &ch.groups,
+        &pf,
+        &ch.signature_algorithms,
+        &ch.versions,
+        &alpn,
+    ];
+    let mut k = Vec::with_capacity(lists.iter().map(|l| l.len() + 1).sum::<usize>() + 3);
+    k.push(ch.legacy_version);
+    k.push(u16::from(ch.sslv2_format));
+    k.push(u16::from(!ch.alpn.is_empty()));
+    for l in lists {
+        k.push(u16::try_from(l.len()).unwrap_or(u16::MAX));
+        k.extend_from_slice(l);
+    }
+    k
+}
+
+fn client_fingerprints(ch: &ClientHelloInfo) -> ClientPrints {
+    let key = hello_key(ch);
+    if let Some(hit) = HELLOS.with(|h| h.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let ja3_full = ja3_string(ch);
+    let (ja4, ja4_r) = match ja4(ch) {
         Some((h, r)) => (Some(h), Some(r)),
         None => (None, None),
     };
-    Some(Fingerprints {
+    let prints = ClientPrints {
         ja3: ja3_full.as_deref().map(md5_hex),
         ja3_full,
-        ja3s: ja3s_full.as_deref().map(md5_hex),
-        ja3s_full,
         ja4,
         ja4_r,
-    })
+    };
+    HELLOS.with(|h| {
+        let mut h = h.borrow_mut();
+        if h.len() >= MAX_REMEMBERED_HELLOS {
+            h.clear();
+        }
+        h.insert(key, prints.clone());
+    });
+    prints
 }
 
 /// The JA3 string of a ClientHello; `None` for an SSLv2-format hello.
@@ -266,6 +341,46 @@ mod tests {
             sni: Some("example.com".into()),
             ..Default::default()
         }
+    }
+
+    /// The fingerprints computed afresh, without the per-thread memory.
+    fn uncached(ch: &ClientHelloInfo) -> (Option<String>, Option<String>, Option<String>) {
+        let full = ja3_string(ch);
+        (full.as_deref().map(md5_hex), full, ja4(ch).map(|(h, _)| h))
+    }
+
+    #[test]
+    fn remembered_hellos_give_what_a_fresh_computation_gives() {
+        let base = spec_hello();
+        let mut other_sni = base.clone();
+        other_sni.sni = Some("other.example".into());
+        let mut no_alpn = base.clone();
+        no_alpn.alpn.clear();
+        let mut other_alpn = base.clone();
+        other_alpn.alpn = vec!["http/1.1".into()];
+        let mut one_suite_less = base.clone();
+        one_suite_less.cipher_suites.pop();
+        let mut other_pf = base.clone();
+        other_pf.ec_point_formats = vec![0];
+        for ch in [
+            &base,
+            &other_sni,
+            &no_alpn,
+            &other_alpn,
+            &one_suite_less,
+            &other_pf,
+            &base,
+        ] {
+            // twice: the second time from the memory
+            for _ in 0..2 {
+                let p = client_fingerprints(ch);
+                assert_eq!((p.ja3, p.ja3_full, p.ja4), uncached(ch));
+            }
+        }
+        assert_ne!(
+            client_fingerprints(&base).ja4,
+            client_fingerprints(&other_alpn).ja4
+        );
     }
 
     #[test]
