@@ -72,6 +72,9 @@ pub struct Engine {
     reported: u64,
 }
 
+/// Capture seconds the clock may jump ahead on one frame's word (see [`Frontend::clock_at`]).
+pub const MAX_CLOCK_JUMP_SECS: i64 = 60;
+
 /// The per-input half that every frame passes through before its flow is known: decoding,
 /// defragmentation, frame counters and the capture clock.
 pub(crate) struct Frontend {
@@ -81,6 +84,8 @@ pub(crate) struct Frontend {
     pub(crate) stats: Stats,
     /// The latest capture time seen in this input (timestamps need not be in order).
     pub(crate) clock: Timestamp,
+    /// A frame's time far ahead of the clock, not yet confirmed by the next frame.
+    jump: Option<Timestamp>,
     /// The last frame number seen in this input.
     pub(crate) frame: u64,
     input: usize,
@@ -96,6 +101,7 @@ impl Frontend {
             unsupported_links: Vec::new(),
             stats: Stats::default(),
             clock: Timestamp::default(),
+            jump: None,
             frame: 0,
             input: 0,
         }
@@ -108,14 +114,46 @@ impl Frontend {
         self.decoder = Decoder::new(self.defrag.clone());
         self.unsupported_links.clear();
         self.clock = Timestamp::default();
+        self.jump = None;
         self.frame = 0;
+    }
+
+    /// Moves the capture clock on for a frame stamped `ts` and returns it. The clock is the
+    /// latest time seen, except that a jump of more than [`MAX_CLOCK_JUMP_SECS`] ahead is taken
+    /// only once the next frame confirms it (one frame with a wild timestamp must not make every
+    /// connection look idle past its timeout), and that two frames in a row more than that far
+    /// behind set it back (captures concatenated from different days: the connections of the
+    /// later part must not all look idle). It depends on the frames alone, so every thread sees
+    /// the same clock.
+    pub(crate) fn clock_at(&mut self, ts: Timestamp) -> Timestamp {
+        let first = self.frame == 0 && self.clock == Timestamp::default();
+        let ahead = ts.secs.saturating_sub(self.clock.secs);
+        if first {
+            self.clock = ts;
+            self.jump = None;
+        } else if (-MAX_CLOCK_JUMP_SECS..=MAX_CLOCK_JUMP_SECS).contains(&ahead) {
+            self.clock = self.clock.max(ts);
+            self.jump = None;
+        } else {
+            // Far ahead or far behind: taken when the frame before was as far the same way.
+            match self.jump.take() {
+                Some(prev) if (prev > self.clock) == (ts > self.clock) => {
+                    self.clock = if ts > self.clock {
+                        prev.min(ts)
+                    } else {
+                        prev.max(ts)
+                    };
+                }
+                _ => self.jump = Some(ts),
+            }
+        }
+        self.clock
     }
 
     /// Decodes one frame down to its TCP segment, counting what is not one.
     pub(crate) fn decode<'a>(&'a mut self, frame: &'a Frame<'_>) -> Option<TcpSegment<'a>> {
         self.stats.packets += 1;
         self.frame = frame.number;
-        self.clock = self.clock.max(frame.ts);
         if (frame.data.len() as u64) < u64::from(frame.orig_len) {
             self.stats.truncated_packets += 1;
         }
@@ -196,7 +234,7 @@ impl Engine {
 
     /// Processes one frame; finished records are passed to `out` in order of first packet.
     pub fn frame(&mut self, frame: &Frame<'_>, out: &mut dyn FnMut(Negotiation)) {
-        let clock = self.front.clock.max(frame.ts);
+        let clock = self.front.clock_at(frame.ts);
         if let Some(seg) = self.front.decode(frame) {
             let ctx = FrameCtx {
                 number: frame.number,
@@ -259,6 +297,23 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_clock_ignores_one_wild_timestamp_and_follows_time_running_backwards() {
+        let mut f = Frontend::new(&Limits::default());
+        let t = |s: i64| Timestamp::new(s, 0);
+        let mut at = |s: i64| f.clock_at(t(s)).secs;
+        assert_eq!(at(1000), 1000);
+        assert_eq!(at(1001), 1001);
+        assert_eq!(at(999), 1001, "small steps back keep the latest time");
+        assert_eq!(at(9_000_000), 1001, "one frame far ahead is not believed");
+        assert_eq!(at(1002), 1002);
+        assert_eq!(at(5000), 1002);
+        assert_eq!(at(5001), 5000, "two frames far ahead are");
+        assert_eq!(at(100), 5000);
+        assert_eq!(at(101), 101, "two frames far behind set the clock back");
+        assert_eq!(at(102), 102);
+    }
 
     fn run(path: &str, opts: EngineOptions) -> Vec<Negotiation> {
         let mut engine = Engine::new(opts);

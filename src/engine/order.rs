@@ -85,8 +85,10 @@ impl EndKey {
     }
 }
 
+/// More than the timeout lies between a flow's first packet and the clock, either way (the
+/// clock is set back when a capture's time runs backwards: see `Frontend::clock_at`).
 fn expired(first: Timestamp, now: Timestamp) -> bool {
-    now.secs.saturating_sub(first.secs) > UNDETERMINED_TIMEOUT_SECS
+    now.secs.saturating_sub(first.secs).saturating_abs() > UNDETERMINED_TIMEOUT_SECS
 }
 
 /// One flow table's half.

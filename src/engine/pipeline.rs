@@ -154,7 +154,7 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
         let mut sink_err: Option<io::Error> = None;
         let mut bytes = 0u64;
         let mut info = read_one(path, &mut out, &mut |frame| {
-            let clock = front.clock.max(frame.ts);
+            let clock = front.clock_at(frame.ts);
             if let Some(seg) = front.decode(frame) {
                 let ctx = FrameCtx {
                     number: frame.number,
@@ -385,7 +385,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
             let mut sink_err: Option<io::Error> = None;
             let mut bytes = 0u64;
             let mut info = read_one(path, &mut out, &mut |frame| {
-                let clock = front.clock.max(frame.ts);
+                let clock = front.clock_at(frame.ts);
                 let next = OrderKey {
                     input: i,
                     frame: frame.number.saturating_add(1),
