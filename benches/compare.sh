@@ -9,7 +9,7 @@
 # Environment:
 #   TSHARK=0, SSLDUMP=0   skip that peer (tshark takes minutes on the 1.69 GB capture)
 #   BASELINE=PATH         also time an older tlsnoop binary (without -j) and check that its
-#                         flows are the same, e.g. BASELINE=/work/bench/tlsnoop-7054563
+#                         flows are the same, e.g. BASELINE=../bench/tlsnoop-7054563 (a build of commit 7054563)
 #   TLSNOOP=PATH          the binary to measure (default target/release/tlsnoop, built with
 #                         `cargo build --release` if missing)
 #   OUTDIR=DIR            where the outputs go (default FILE.compare/); they are kept
