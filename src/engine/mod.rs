@@ -45,9 +45,17 @@ pub struct EngineOptions {
     /// handshake still undecided is reported as it stands (usually `incomplete`), with a note.
     /// Default 10 (`tlsnoop live --timeout`).
     pub decide_timeout_secs: i64,
-    /// Flow tables the limits that bound a whole table (`max_flows`, `max_total_buffered`) were
-    /// split between (`read --threads`); notes name the whole limit. Default 1.
+    /// Flow tables that share the limits bounding all flows together (`max_flows`,
+    /// `max_total_buffered`): each table holds to its share (`read --threads`); notes name the
+    /// whole limit. Default 1.
     pub shards: usize,
+}
+
+impl EngineOptions {
+    /// One table's share of a limit that bounds all flows together.
+    pub fn table_share(&self, whole: usize) -> usize {
+        whole / self.shards.max(1)
+    }
 }
 
 impl Default for EngineOptions {

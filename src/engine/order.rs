@@ -20,8 +20,8 @@
 //!   has passed them. Memory does not grow with the number of flows: a record waits at most
 //!   until the flows before it have shown whether they are TLS.
 //!
-//! Live capture uses neither: a record is released and numbered the moment its handshake is
-//! decided, so that output never waits on another connection.
+//! Live capture uses the tracker but not the merge: a record is released and numbered the
+//! moment its handshake is decided, so that output never waits on another connection.
 
 use crate::record::{Negotiation, Timestamp};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -133,16 +133,6 @@ impl Tracker {
         self.done.push((EndKey::new(key, at), rec));
     }
 
-    /// Keys of flows found to be TLS since the last call.
-    pub fn take_tls(&mut self) -> std::vec::Drain<'_, OrderKey> {
-        self.tls.drain(..)
-    }
-
-    /// Records finished since the last call.
-    pub fn take_done(&mut self) -> std::vec::Drain<'_, (EndKey, Negotiation)> {
-        self.done.drain(..)
-    }
-
     /// No flow still to be found TLS in this table has a smaller key than the one returned.
     /// `now` is the capture clock reached (flows silent past the timeout stop holding it back)
     /// and `next` the key of the next frame.
@@ -155,11 +145,6 @@ impl Tracker {
             }
         }
         next
-    }
-
-    /// Forgets every flow (the end of an input: all of them are finished).
-    pub fn clear(&mut self) {
-        self.open.clear();
     }
 
     /// Takes what is new, with the records mapped by `f` (analysed and rendered, say), and the
@@ -230,17 +215,17 @@ impl<T> Merge<T> {
     }
 
     /// A flow found to be TLS.
-    pub fn tls(&mut self, key: OrderKey) {
+    fn tls(&mut self, key: OrderKey) {
         self.tls.insert(key);
     }
 
     /// A finished record.
-    pub fn done(&mut self, end: EndKey, item: T) {
+    fn done(&mut self, end: EndKey, item: T) {
         self.waiting.insert(end, item);
     }
 
     /// Table `table` will find no TLS flow keyed below `ids` and end no flow below `end`.
-    pub fn mark(&mut self, table: usize, ids: OrderKey, end: EndKey) {
+    fn mark(&mut self, table: usize, ids: OrderKey, end: EndKey) {
         if let Some(m) = self.id_marks.get_mut(table) {
             *m = ids;
         }
@@ -260,8 +245,9 @@ impl<T> Merge<T> {
         self.mark(table, p.ids, p.end);
     }
 
-    /// Records held back (for tests).
-    pub fn held(&self) -> usize {
+    /// Records held back.
+    #[cfg(test)]
+    fn held(&self) -> usize {
         self.waiting.len()
     }
 
@@ -307,14 +293,7 @@ mod tests {
     /// Passes one tracker's news to a merge at clock `now`, next frame `next`; returns the
     /// released (id, first frame) pairs.
     fn step(t: &mut Tracker, m: &mut Merge<u64>, now: i64, next: u64) -> Vec<(u64, u64)> {
-        for key in t.take_tls() {
-            m.tls(key);
-        }
-        for (end, r) in t.take_done() {
-            m.done(end, r.first_frame);
-        }
-        let ids = t.watermark(ts(now), k(next));
-        m.mark(0, ids, EndKey::clock(0, ts(now)));
+        m.accept(0, t.pass(ts(now), k(next), &mut |r| r.first_frame));
         let mut got = Vec::new();
         m.release::<()>(&mut |id, f| {
             got.push((id, f));

@@ -9,8 +9,9 @@
 //! themselves (see [`super::order`]), so output is byte for byte the same for any N.
 //!
 //! Each worker's queue holds at most [`QUEUE_BATCHES`] batches, so a slow worker slows the
-//! reader instead of growing memory. Limits that bound a whole table (`max_flows`,
-//! `max_total_buffered`) are split evenly between the workers.
+//! reader instead of growing memory. Limits that bound all flows together (`max_flows`,
+//! `max_total_buffered`) are shared evenly between the workers' tables
+//! ([`EngineOptions::table_share`]).
 
 use super::conn::FrameCtx;
 use super::order::{Merge, OrderKey, Passed};
@@ -37,6 +38,8 @@ const BATCH_BYTES: usize = 512 * 1024;
 const SYNC_FRAMES: u64 = 16 * 1024;
 /// Batches queued per worker.
 pub const QUEUE_BATCHES: usize = 8;
+/// Frames between two looks at what the one-thread run can release.
+const RELEASE_FRAMES: u64 = 256;
 /// Frames between progress reports.
 const PROGRESS_FRAMES: u64 = 64 * 1024;
 
@@ -163,7 +166,7 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
                 table.segment(&seg, ctx, clock);
             }
             bytes += frame.data.len() as u64 + 16;
-            if frame.number % 256 == 0 {
+            if frame.number % RELEASE_FRAMES == 0 {
                 let p = table.order.pass(front.clock, front.next_key(), &mut |n| {
                     finish_record(n, job.ctx, render.as_mut(), &mut written)
                 });
@@ -350,8 +353,6 @@ fn worker(
 fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Result<Outcome> {
     let n = job.threads;
     let mut opts = job.opts.clone();
-    opts.limits.max_flows = (opts.limits.max_flows / n).max(1);
-    opts.limits.max_total_buffered /= n;
     opts.shards = n;
     let ctx = job.ctx;
     let render = job.render;

@@ -113,7 +113,6 @@ impl FlowTable {
         self.timers.clear();
         self.closed = Tombstones::default();
         self.pending.clear();
-        self.order.clear();
     }
 }
 
@@ -159,7 +158,7 @@ impl FlowTable {
             }
         }
         if !flows.contains_key(&key) {
-            if flows.len() >= opts.limits.max_flows {
+            if flows.len() >= opts.table_share(opts.limits.max_flows).max(1) {
                 evict_idlest(flows, timers, order, stats, buffered, clock);
             }
             let seq = *next_seq;
@@ -325,7 +324,7 @@ impl FlowTable {
             .iter()
             .map(Reassembler::pending_bytes)
             .sum::<usize>();
-        if *buffered > opts.limits.max_total_buffered && held > 0 {
+        if *buffered > opts.table_share(opts.limits.max_total_buffered) && held > 0 {
             // Over the global budget: this flow stops waiting for missing data.
             feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
             feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
@@ -335,9 +334,7 @@ impl FlowTable {
                 if let (Some(tls), Some(rec)) = (conn.tls.as_mut(), conn.rec.as_mut()) {
                     tls.push_note(rec, format!(
                         "global reassembly budget ({}) reached at frame {}; out-of-order data released without waiting for the missing bytes (see --max-buffered)",
-                        crate::config::size(
-                            opts.limits.max_total_buffered.saturating_mul(opts.shards.max(1))
-                        ),
+                        crate::config::size(opts.limits.max_total_buffered),
                         f.number
                     ));
                 }

@@ -664,6 +664,19 @@ mod tests {
         assert_eq!(r.pending_bytes(), 0);
     }
 
+    /// (length, frame before, forced by the limit) of a gap event.
+    fn gap_of(e: StreamEvent<'_>) -> Option<(u64, u64, bool)> {
+        match e {
+            StreamEvent::Gap {
+                len,
+                before_frame,
+                over_limit,
+                ..
+            } => Some((len, before_frame, over_limit)),
+            _ => None,
+        }
+    }
+
     #[test]
     fn held_segments_count_their_bookkeeping_and_the_limit_says_it_forced_a_gap() {
         let mut r = Reassembler::new();
@@ -671,32 +684,12 @@ mod tests {
         let mut gaps = Vec::new();
         // One-byte segments, each after a one-byte hole: 129 bytes each against a limit of 300.
         for (i, frame) in (0..3u32).zip(10u64..) {
-            r.push(2 + 2 * i, b"x", frame, 300, &mut |e| {
-                if let StreamEvent::Gap {
-                    len,
-                    before_frame,
-                    over_limit,
-                    ..
-                } = e
-                {
-                    gaps.push((len, before_frame, over_limit));
-                }
-            });
+            r.push(2 + 2 * i, b"x", frame, 300, &mut |e| gaps.extend(gap_of(e)));
             assert!(r.pending_bytes() <= 300, "{}", r.pending_bytes());
         }
         assert_eq!(gaps, [(1, 10, true)]);
         assert_eq!(r.pending_bytes(), 2 * (1 + HELD_SEGMENT_COST));
-        r.flush(&mut |e| {
-            if let StreamEvent::Gap {
-                len,
-                before_frame,
-                over_limit,
-                ..
-            } = e
-            {
-                gaps.push((len, before_frame, over_limit));
-            }
-        });
+        r.flush(&mut |e| gaps.extend(gap_of(e)));
         assert_eq!(gaps, [(1, 10, true), (1, 11, false), (1, 12, false)]);
         assert_eq!(r.pending_bytes(), 0);
     }

@@ -1,1 +1,0 @@
-//! Reading with several worker threads.
