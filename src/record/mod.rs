@@ -523,6 +523,16 @@ pub enum CloseKind {
     Rst,
 }
 
+impl CloseKind {
+    /// "fin" or "rst", as in JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CloseKind::Fin => "fin",
+            CloseKind::Rst => "rst",
+        }
+    }
+}
+
 impl Negotiation {
     /// An empty record for a flow between `client` and `server` first seen at `first_frame`.
     pub fn new(

@@ -7,6 +7,7 @@
 
 pub mod escape;
 pub mod json;
+pub mod json_record;
 pub mod live;
 pub mod text;
 
