@@ -139,7 +139,18 @@ impl FlowTable {
         let opts: &EngineOptions = opts;
         let input = *input;
         let key = FlowKey::of(seg.src, seg.dst);
-        if !flows.contains_key(&key) && closed.contains(&key) {
+        // Most packets belong to a known connection and are not a SYN: one look-up, and for a
+        // decided flow's packet inside a record nothing more (see `touch`).
+        let mut known = false;
+        if !seg.flags.syn {
+            if let Some(conn) = flows.get_mut(&key) {
+                if touch(conn, seg, f) {
+                    return;
+                }
+                known = true;
+            }
+        }
+        if !known && !flows.contains_key(&key) && closed.contains(&key) {
             if seg.flags.syn && !seg.flags.ack {
                 closed.remove(&key);
             } else {
@@ -157,7 +168,7 @@ impl FlowTable {
                 finish_conn(c, clock, order, stats, buffered);
             }
         }
-        if !flows.contains_key(&key) {
+        if !known && !flows.contains_key(&key) {
             if flows.len() >= opts.table_share(opts.limits.max_flows).max(1) {
                 evict_idlest(flows, timers, order, stats, buffered, clock);
             }
@@ -208,35 +219,11 @@ impl FlowTable {
         let Some(conn) = flows.get_mut(&key) else {
             return;
         };
-        conn.last_ts = f.ts;
-        let side = usize::from(conn.addr[0] != seg.src);
-        let other = 1 - side;
-        if let (Some(p), Some(b)) = (conn.packets.get_mut(side), conn.bytes.get_mut(side)) {
-            *p += 1;
-            *b += u64::from(seg.wire_payload_len);
-        }
-        if seg.flags.syn {
-            conn.syn_seen = true;
-            if conn.client_side.is_none() {
-                conn.client_side = Some(if seg.flags.ack { other } else { side });
-            }
-            if let Some(r) = conn.reasm.get_mut(side) {
-                r.syn(seg.seq);
-            }
-        }
-        if seg.truncated {
-            if conn.truncated == 0 {
-                conn.first_truncated = f.number;
-            }
-            conn.truncated += 1;
-        }
-        if conn::fast_path(conn, side, seg) {
-            if let Some(rec) = conn.rec.as_mut() {
-                rec.last_seen = f.ts;
-                rec.last_frame = f.number;
-            }
+        if !known && touch(conn, seg, f) {
             return;
         }
+        let side = usize::from(conn.addr[0] != seg.src);
+        let other = 1 - side;
         if !conn.not_tls && !conn.reported {
             let data_seq = if seg.flags.syn {
                 seg.seq.wrapping_add(1)
@@ -342,6 +329,41 @@ impl FlowTable {
             account(conn, buffered);
         }
     }
+}
+
+/// Counts a segment on its connection (time, packets, bytes, SYN, truncation); true when that is
+/// all it needs: conn::fast_path, a decided flow's in-order segment inside a record.
+fn touch(conn: &mut Conn, seg: &TcpSegment<'_>, f: FrameCtx) -> bool {
+    conn.last_ts = f.ts;
+    let side = usize::from(conn.addr[0] != seg.src);
+    let other = 1 - side;
+    if let (Some(p), Some(b)) = (conn.packets.get_mut(side), conn.bytes.get_mut(side)) {
+        *p += 1;
+        *b += u64::from(seg.wire_payload_len);
+    }
+    if seg.flags.syn {
+        conn.syn_seen = true;
+        if conn.client_side.is_none() {
+            conn.client_side = Some(if seg.flags.ack { other } else { side });
+        }
+        if let Some(r) = conn.reasm.get_mut(side) {
+            r.syn(seg.seq);
+        }
+    }
+    if seg.truncated {
+        if conn.truncated == 0 {
+            conn.first_truncated = f.number;
+        }
+        conn.truncated += 1;
+    }
+    if conn::fast_path(conn, side, seg) {
+        if let Some(rec) = conn.rec.as_mut() {
+            rec.last_seen = f.ts;
+            rec.last_frame = f.number;
+        }
+        return true;
+    }
+    false
 }
 
 impl FlowTable {
