@@ -546,9 +546,15 @@ impl<'i> Driver<'i> {
         let have = data.len();
         let n = self.number + 1;
         let read = self.frames_read();
+        // A read error (a gzip stream cut short, an I/O error) is why the data stops here: one
+        // note says both, and `finish` does not repeat the error.
+        let ends = match self.error_slot.borrow_mut().take() {
+            Some(e) => format!("read error ({}) inside", io_reason(&e)),
+            None => "file ends inside".to_string(),
+        };
         let msg = match (&self.kind, unit.total) {
             (Kind::Legacy { .. }, None) => format!(
-                "file ends inside the record header of frame {n} ({have} of {} bytes); {read}",
+                "{ends} the record header of frame {n} ({have} of {} bytes); {read}",
                 unit.header
             ),
             (Kind::Legacy { snaplen, .. }, Some(total)) => {
@@ -562,27 +568,27 @@ impl<'i> Driver<'i> {
                     String::new()
                 };
                 format!(
-                    "file ends inside frame {n} ({} of {caplen} bytes{hint}); {read}",
+                    "{ends} frame {n} ({} of {caplen} bytes{hint}); {read}",
                     have.saturating_sub(unit.header)
                 )
             }
             (Kind::Ng(section), Some(total)) if unit.block_type == EPB_TYPE && have >= 28 => {
                 let caplen = u32_at(data, 20, section.big_endian).unwrap_or(0);
                 format!(
-                    "file ends inside frame {n} ({} of {caplen} bytes); {read}",
+                    "{ends} frame {n} ({} of {caplen} bytes); {read}",
                     (have - 28).min(caplen as usize).min(total)
                 )
             }
             (Kind::Ng(_), Some(total)) if Self::is_packet_block(unit.block_type) => {
-                format!("file ends inside frame {n} ({have} of {total} bytes of its block); {read}")
+                format!("{ends} frame {n} ({have} of {total} bytes of its block); {read}")
             }
             (Kind::Ng(_), Some(total)) => format!(
-                "file ends inside {} {} ({have} of {total} bytes); {read}",
+                "{ends} {} {} ({have} of {total} bytes); {read}",
                 a(&Self::block_name(unit.block_type)),
                 after(self.number)
             ),
             (Kind::Ng(_), None) => format!(
-                "file ends inside a block header {} ({have} of {} bytes); {read}",
+                "{ends} a block header {} ({have} of {} bytes); {read}",
                 after(self.number),
                 unit.header
             ),
