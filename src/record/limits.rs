@@ -46,6 +46,29 @@ impl LimitsHit {
     pub fn is_empty(&self) -> bool {
         *self == LimitsHit::default()
     }
+
+    /// The limits hit, as (command-line flag, count), in the order of the fields.
+    pub fn hits(&self) -> Vec<(&'static str, u64)> {
+        [
+            ("--max-ooo-bytes", self.max_ooo_bytes),
+            ("--max-handshake-bytes", self.max_handshake_bytes),
+            ("--max-handshake-message", self.max_handshake_message),
+            ("--max-buffered", self.max_total_buffered),
+            ("--max-flows", self.max_flows),
+            ("--max-probe-bytes", self.max_probe_bytes),
+            ("--max-history", self.max_history),
+            ("--max-notes", self.max_notes),
+            ("--max-certificates", self.max_certificates),
+            ("--idle-timeout", self.idle_timeout),
+            ("--half-closed-timeout", self.half_closed_timeout),
+            ("--max-fragment-bytes", self.max_fragment_bytes),
+            ("--max-fragment-datagrams", self.max_fragment_datagrams),
+            ("--fragment-timeout", self.fragment_timeout),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect()
+    }
 }
 
 impl std::ops::AddAssign<&LimitsHit> for LimitsHit {

@@ -348,6 +348,15 @@ impl<W: Write> Sink for TextSink<W> {
         if !self.findings.is_empty() {
             writeln!(self.out, "  findings: {}", join(&self.findings))?;
         }
+        let hits = stats.limits_hit.hits();
+        if !hits.is_empty() {
+            let list: Vec<String> = hits.iter().map(|(f, n)| format!("{f} ×{n}")).collect();
+            writeln!(
+                self.out,
+                "  limits hit: {} (each also a note on its flow or input)",
+                list.join(", ")
+            )?;
+        }
         self.out.flush()
     }
 }

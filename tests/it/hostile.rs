@@ -855,6 +855,15 @@ fn hundred_thousand_fragments_that_never_complete() {
     assert_eq!(doc["stats"]["limits_hit"]["max_fragment_bytes"], 0);
     assert_eq!(doc["stats"]["limits_hit"]["fragment_timeout"], 0);
     assert!(r.rss_kib < 50 * 1024, "peak RSS {} KiB", r.rss_kib);
+    // The text summary names the limits hit with their flags.
+    let r = run_on("fragments_text", &frags(32), "text");
+    assert_ok(&r);
+    assert!(
+        String::from_utf8_lossy(&r.stdout).lines().any(|l| l
+            == "  limits hit: --max-fragment-datagrams ×98976 (each also a note on its flow or input)"),
+        "{}",
+        String::from_utf8_lossy(&r.stdout)
+    );
 
     let p = frags(1400);
     let path = p.write("fragments_bytes");
