@@ -156,16 +156,21 @@ fn read(a: ReadArgs) -> ExitCode {
         ..Default::default()
     };
     opts.limits = a.analysis.limits.to_limits();
+    // Records come out at hundreds of MB/s: a 1 MiB buffer writes them in few system calls.
+    const OUT_BUFFER: usize = 1 << 20;
     let (out, is_tty): (Box<dyn Write>, bool) = match &a.output {
         Some(p) => match std::fs::File::create(p) {
-            Ok(f) => (Box::new(io::BufWriter::new(f)), false),
+            Ok(f) => (Box::new(io::BufWriter::with_capacity(OUT_BUFFER, f)), false),
             Err(e) => {
                 eprintln!("tlsnoop: {}: cannot create: {e}", p.display());
                 return ExitCode::from(2);
             }
         },
         None => (
-            Box::new(io::BufWriter::new(io::stdout().lock())),
+            Box::new(io::BufWriter::with_capacity(
+                OUT_BUFFER,
+                io::stdout().lock(),
+            )),
             io::stdout().is_terminal(),
         ),
     };
