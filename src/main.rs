@@ -1,4 +1,5 @@
 //! The command-line edge: arguments, outputs, error messages and exit codes. No packet logic.
+#![forbid(unsafe_code)]
 
 mod cli;
 #[cfg(feature = "live")]
