@@ -361,6 +361,36 @@ mod tests {
         }
     }
 
+    /// Every flag the text summary names for a limit hit (`LimitsHit::hits`) is a real flag.
+    #[test]
+    fn limits_hit_names_real_flags() {
+        let all = tlsnoop::record::LimitsHit {
+            max_ooo_bytes: 1,
+            max_handshake_bytes: 1,
+            max_handshake_message: 1,
+            max_total_buffered: 1,
+            max_flows: 1,
+            max_probe_bytes: 1,
+            max_history: 1,
+            max_notes: 1,
+            max_certificates: 1,
+            idle_timeout: 1,
+            half_closed_timeout: 1,
+            max_fragment_bytes: 1,
+            max_fragment_datagrams: 1,
+            fragment_timeout: 1,
+        };
+        let hits = all.hits();
+        assert_eq!(hits.len(), 14);
+        for (flag, _) in hits {
+            let arg = format!("{flag}=64");
+            assert!(
+                parse(&[arg.as_str()]).is_ok(),
+                "{flag} is not a flag of read"
+            );
+        }
+    }
+
     #[test]
     fn limit_flags_default_to_the_library_defaults() {
         assert_eq!(limits(&[]), tlsnoop::config::Limits::default());

@@ -7,12 +7,6 @@ mod live;
 mod progress;
 
 use clap::Parser;
-
-/// mimalloc instead of glibc's malloc: a record is built from many small allocations (lists of
-/// code points, names, certificate fields), and glibc's malloc and free were a sixth of a run's
-/// instructions. mimalloc is C compiled by the `cc` crate, as `ring` already needs.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use cli::{Cli, ColorChoice, Command, ExplainArgs, FailOn, Format, PolicyChoice, ReadArgs};
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -20,6 +14,12 @@ use tlsnoop::analysis::{certs::TrustStore, explain, policy::Policy};
 use tlsnoop::engine::EngineOptions;
 use tlsnoop::record::{Outcome, Severity};
 use tlsnoop::report::{self, Rendered, Sink, Tally};
+
+/// mimalloc instead of glibc's malloc: a record is built from many small allocations (lists of
+/// code points, names, certificate fields), and glibc's malloc and free were a sixth of a run's
+/// instructions. mimalloc is C compiled by the `cc` crate, as `ring` already needs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args = cli::with_default_command(std::env::args_os().collect());

@@ -150,71 +150,76 @@ impl FlowTable {
                 known = true;
             }
         }
-        if !known && !flows.contains_key(&key) && closed.contains(&key) {
-            if seg.flags.syn && !seg.flags.ack {
-                closed.remove(&key);
-            } else {
-                return;
+        if !known {
+            // Not in the table yet, or a SYN: closed connections' stragglers, port reuse, a new
+            // entry.
+            if !flows.contains_key(&key) && closed.contains(&key) {
+                if seg.flags.syn && !seg.flags.ack {
+                    closed.remove(&key);
+                } else {
+                    return;
+                }
             }
-        }
-        // A new SYN on a finished connection starts a new flow (port reuse).
-        let reuse = seg.flags.syn
-            && !seg.flags.ack
-            && flows
-                .get(&key)
-                .is_some_and(|c| c.closed() || (c.syn_seen && c.addr[0] != seg.src));
-        if reuse {
-            if let Some(c) = flows.remove(&key) {
-                finish_conn(c, clock, order, stats, buffered);
+            // A new SYN on a finished connection starts a new flow (port reuse).
+            let reuse = seg.flags.syn
+                && !seg.flags.ack
+                && flows
+                    .get(&key)
+                    .is_some_and(|c| c.closed() || (c.syn_seen && c.addr[0] != seg.src));
+            if reuse {
+                if let Some(c) = flows.remove(&key) {
+                    finish_conn(c, clock, order, stats, buffered);
+                }
             }
-        }
-        if !known && !flows.contains_key(&key) {
-            if flows.len() >= opts.table_share(opts.limits.max_flows).max(1) {
-                evict_idlest(flows, timers, order, stats, buffered, clock);
-            }
-            let seq = *next_seq;
-            *next_seq += 1;
-            let order_key = OrderKey {
-                input,
-                frame: f.number,
-            };
-            order.open(order_key, f.ts);
-            let due = Timestamp::new(f.ts.secs.saturating_add(opts.limits.idle_timeout_secs), 0);
-            timers.push(Reverse((due, seq, key)));
-            stats.tcp_flows += 1;
-            flows.insert(
-                key,
-                Box::new(Conn {
-                    seq,
-                    key: order_key,
+            if !flows.contains_key(&key) {
+                if flows.len() >= opts.table_share(opts.limits.max_flows).max(1) {
+                    evict_idlest(flows, timers, order, stats, buffered, clock);
+                }
+                let seq = *next_seq;
+                *next_seq += 1;
+                let order_key = OrderKey {
                     input,
-                    first_frame: f.number,
-                    first_ts: f.ts,
-                    last_ts: f.ts,
-                    addr: [seg.src, seg.dst],
-                    reasm: [Reassembler::new(), Reassembler::new()],
-                    client_side: None,
-                    syn_seen: false,
-                    probe: Default::default(),
-                    tls: None,
-                    rec: None,
-                    early_notes: Vec::new(),
-                    fin: [false; 2],
-                    rst: false,
-                    not_tls: false,
-                    determined: false,
-                    reported: false,
-                    accounted: 0,
-                    packets: [0; 2],
-                    bytes: [0; 2],
-                    budget_hit: false,
-                    ooo_hits: 0,
-                    notes_lost: 0,
-                    ooo_noted: [false; 2],
-                    truncated: 0,
-                    first_truncated: 0,
-                }),
-            );
+                    frame: f.number,
+                };
+                order.open(order_key, f.ts);
+                let due =
+                    Timestamp::new(f.ts.secs.saturating_add(opts.limits.idle_timeout_secs), 0);
+                timers.push(Reverse((due, seq, key)));
+                stats.tcp_flows += 1;
+                flows.insert(
+                    key,
+                    Box::new(Conn {
+                        seq,
+                        key: order_key,
+                        input,
+                        first_frame: f.number,
+                        first_ts: f.ts,
+                        last_ts: f.ts,
+                        addr: [seg.src, seg.dst],
+                        reasm: [Reassembler::new(), Reassembler::new()],
+                        client_side: None,
+                        syn_seen: false,
+                        probe: Default::default(),
+                        tls: None,
+                        rec: None,
+                        early_notes: Vec::new(),
+                        fin: [false; 2],
+                        rst: false,
+                        not_tls: false,
+                        determined: false,
+                        reported: false,
+                        accounted: 0,
+                        packets: [0; 2],
+                        bytes: [0; 2],
+                        budget_hit: false,
+                        ooo_hits: 0,
+                        notes_lost: 0,
+                        ooo_noted: [false; 2],
+                        truncated: 0,
+                        first_truncated: 0,
+                    }),
+                );
+            }
         }
         let Some(conn) = flows.get_mut(&key) else {
             return;

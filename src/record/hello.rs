@@ -74,14 +74,17 @@ struct Named<'a>(&'a [u16], fn(u16) -> Option<&'static str>);
 
 impl Serialize for Named<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let namer = self.1;
-        s.collect_seq(self.0.iter().map(|x| {
-            if names::is_grease(*x) {
-                Some("GREASE")
-            } else {
-                namer(*x)
-            }
-        }))
+        s.collect_seq(self.0.iter().map(|x| list_name(*x, self.1)))
+    }
+}
+
+/// The name written beside code point `v` in a list: `"GREASE"` for RFC 8701 values, else what
+/// `namer` gives (None: unknown, written as null).
+pub fn list_name(v: u16, namer: fn(u16) -> Option<&'static str>) -> Option<&'static str> {
+    if names::is_grease(v) {
+        Some("GREASE")
+    } else {
+        namer(v)
     }
 }
 

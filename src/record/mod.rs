@@ -9,7 +9,7 @@ mod hello;
 mod limits;
 mod time;
 
-pub use self::hello::{ClientHelloInfo, ServerHelloInfo};
+pub use self::hello::{list_name, ClientHelloInfo, ServerHelloInfo};
 pub use self::limits::LimitsHit;
 pub use self::time::Timestamp;
 

@@ -3,6 +3,7 @@
 
 use serde::{Serialize, Serializer};
 use std::fmt;
+use std::io::Write;
 
 /// A point in capture time (never wall-clock time: records must be reproducible).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -40,25 +41,68 @@ impl Timestamp {
     }
 }
 
-impl fmt::Display for Timestamp {
-    /// RFC 3339, UTC, microsecond precision. Dates outside years 0..=9999 are clamped by `time`;
-    /// a timestamp it cannot represent prints as the raw epoch seconds.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Timestamp {
+    /// Appends the RFC 3339 text (UTC, microseconds) to `out`, as [`fmt::Display`] writes it.
+    /// Years 0..=9999 are written digit by digit, not through `core::fmt`: JSON records carry
+    /// two timestamps each. Dates outside what `time` represents are clamped by it; a timestamp
+    /// it cannot represent at all is written as the raw epoch seconds (`@-5.999999999`).
+    pub fn push_rfc3339(&self, out: &mut Vec<u8>) {
         let nanos = i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos);
         match time::OffsetDateTime::from_unix_timestamp_nanos(nanos) {
-            Ok(t) => write!(
-                f,
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second(),
-                t.microsecond()
-            ),
-            Err(_) => write!(f, "@{}.{:09}", self.secs, self.nanos),
+            Ok(t) if (0..=9999).contains(&t.year()) => {
+                digits(out, t.year().unsigned_abs(), 4);
+                out.push(b'-');
+                digits(out, u32::from(u8::from(t.month())), 2);
+                out.push(b'-');
+                digits(out, u32::from(t.day()), 2);
+                out.push(b'T');
+                digits(out, u32::from(t.hour()), 2);
+                out.push(b':');
+                digits(out, u32::from(t.minute()), 2);
+                out.push(b':');
+                digits(out, u32::from(t.second()), 2);
+                out.push(b'.');
+                digits(out, t.microsecond(), 6);
+                out.push(b'Z');
+            }
+            Ok(t) => {
+                let _ = write!(
+                    out,
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second(),
+                    t.microsecond()
+                );
+            }
+            Err(_) => {
+                let _ = write!(out, "@{}.{:09}", self.secs, self.nanos);
+            }
         }
+    }
+}
+
+/// `v` in exactly `width` decimal digits (leading zeros; `v` is below 10^width).
+fn digits(out: &mut Vec<u8>, mut v: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let width = width.min(buf.len());
+    for slot in buf.iter_mut().take(width).rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.extend_from_slice(buf.get(..width).unwrap_or_default());
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339, UTC, microsecond precision: see [`Timestamp::push_rfc3339`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = Vec::with_capacity(32);
+        self.push_rfc3339(&mut text);
+        // Only ASCII digits and punctuation are ever written.
+        f.write_str(std::str::from_utf8(&text).unwrap_or("@?"))
     }
 }
 
@@ -80,6 +124,31 @@ mod tests {
             Timestamp::new(0, 0).to_string(),
             "1970-01-01T00:00:00.000000Z"
         );
+    }
+
+    /// The digit-by-digit path and the `core::fmt` fallbacks, at the edges of the year range.
+    #[test]
+    fn formats_the_edges_of_the_range() {
+        let cases = [
+            ((-5, 999_999_999), "1969-12-31T23:59:55.999999Z"),
+            (
+                (253_402_300_799, 999_999_000),
+                "9999-12-31T23:59:59.999999Z",
+            ),
+            ((253_402_300_800, 0), "@253402300800.000000000"),
+            ((-62_167_219_200, 0), "0000-01-01T00:00:00.000000Z"),
+            ((-62_167_219_201, 5), "-001-12-31T23:59:59.000000Z"),
+            ((i64::MAX, 999_999_999), "@9223372036854775807.999999999"),
+            ((i64::MIN, 0), "@-9223372036854775808.000000000"),
+            ((951_782_400, 1_000), "2000-02-29T00:00:00.000001Z"),
+        ];
+        for ((secs, nanos), want) in cases {
+            let t = Timestamp::new(secs, nanos);
+            let mut pushed = Vec::new();
+            t.push_rfc3339(&mut pushed);
+            assert_eq!(t.to_string(), want);
+            assert_eq!(String::from_utf8_lossy(&pushed), want);
+        }
     }
 
     #[test]
