@@ -406,6 +406,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
             res: res_rx,
             stats: vec![Stats::default(); n],
             written: vec![0; n],
+            ended: 0,
         };
         let mut front = Frontend::new(&job.opts.limits);
         let mut out = Outcome::default();
@@ -456,18 +457,13 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                 }
             }
             // Every worker answers an End once: wait for all of them.
-            let mut ends = 0;
-            while ends < n {
+            while d.ended < n {
                 match d.res.recv() {
-                    Ok(r) => {
-                        if r.spent.is_none() {
-                            ends += 1;
-                        }
-                        d.take(r);
-                    }
+                    Ok(r) => d.take(r),
                     Err(_) => return Err(io::Error::other("a worker thread stopped")),
                 }
             }
+            d.ended = 0;
             if let Some(e) = sink_err {
                 return Err(e);
             }
@@ -494,6 +490,9 @@ struct Dispatch {
     res: mpsc::Receiver<FromWorker>,
     stats: Vec<Stats>,
     written: Vec<u64>,
+    /// Workers that have answered this input's End (answers are taken wherever they are
+    /// waiting, so this is counted in `take`).
+    ended: usize,
 }
 
 impl Dispatch {
@@ -525,10 +524,10 @@ impl Dispatch {
             *x = r.written;
         }
         self.merge.accept(r.worker, r.passed);
-        if let Some(b) = r.spent {
-            if self.pool.len() < 4 * self.to.len() {
-                self.pool.push(b);
-            }
+        match r.spent {
+            Some(b) if self.pool.len() < 4 * self.to.len() => self.pool.push(b),
+            Some(_) => {}
+            None => self.ended += 1,
         }
     }
 
