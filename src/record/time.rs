@@ -2,6 +2,7 @@
 //! microseconds (`2026-11-30T12:00:00.123456Z`).
 
 use serde::{Serialize, Serializer};
+use std::cell::Cell;
 use std::fmt;
 use std::io::Write;
 
@@ -47,6 +48,14 @@ impl Timestamp {
     /// two timestamps each. Dates outside what `time` represents are clamped by it; a timestamp
     /// it cannot represent at all is written as the raw epoch seconds (`@-5.999999999`).
     pub fn push_rfc3339(&self, out: &mut Vec<u8>) {
+        match self.common_rfc3339() {
+            Some(text) => out.extend_from_slice(&text),
+            None => self.push_via_time(out),
+        }
+    }
+
+    /// [`Self::push_rfc3339`] for any timestamp, through `time`'s calendar.
+    fn push_via_time(&self, out: &mut Vec<u8>) {
         let nanos = i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos);
         match time::OffsetDateTime::from_unix_timestamp_nanos(nanos) {
             Ok(t) if (0..=9999).contains(&t.year()) => {
@@ -82,6 +91,58 @@ impl Timestamp {
                 let _ = write!(out, "@{}.{:09}", self.secs, self.nanos);
             }
         }
+    }
+}
+
+thread_local! {
+    /// The last day written, as days since the epoch and its `YYYY-MM-DD`: a capture's
+    /// timestamps are nearly all on one day, and the calendar arithmetic of `time` was most of
+    /// what a timestamp cost.
+    static LAST_DAY: Cell<(i64, [u8; 10])> = const { Cell::new((i64::MIN, [0; 10])) };
+}
+
+/// Seconds from 1970 to the end of 9999.
+const END_OF_9999: i64 = 253_402_300_800;
+
+impl Timestamp {
+    /// The text of a timestamp from 1970 to 9999 with a normalised fraction (nearly all of
+    /// them), built without `core::fmt` and, within one day, without calendar arithmetic;
+    /// `None` for the others, which [`Self::push_rfc3339`] writes through `time`.
+    fn common_rfc3339(&self) -> Option<[u8; 27]> {
+        if !(0..END_OF_9999).contains(&self.secs) || self.nanos >= 1_000_000_000 {
+            return None;
+        }
+        let (day, secs) = (self.secs / 86_400, self.secs % 86_400);
+        let (last, mut date) = LAST_DAY.with(Cell::get);
+        if last != day {
+            let d = time::OffsetDateTime::from_unix_timestamp(day * 86_400).ok()?;
+            let mut text = Vec::with_capacity(10);
+            digits(&mut text, d.year().unsigned_abs(), 4);
+            text.push(b'-');
+            digits(&mut text, u32::from(u8::from(d.month())), 2);
+            text.push(b'-');
+            digits(&mut text, u32::from(d.day()), 2);
+            date = text.try_into().ok()?;
+            LAST_DAY.with(|c| c.set((day, date)));
+        }
+        let mut out = [0u8; 27];
+        let (head, rest) = out.split_at_mut(10);
+        head.copy_from_slice(&date);
+        let two = |v: i64| [b'0' + (v / 10) as u8, b'0' + (v % 10) as u8];
+        let [h0, h1] = two(secs / 3600);
+        let [m0, m1] = two(secs / 60 % 60);
+        let [s0, s1] = two(secs % 60);
+        let mut micros = self.nanos / 1000;
+        let mut frac = [0u8; 6];
+        for slot in frac.iter_mut().rev() {
+            *slot = b'0' + (micros % 10) as u8;
+            micros /= 10;
+        }
+        let [f0, f1, f2, f3, f4, f5] = frac;
+        rest.copy_from_slice(&[
+            b'T', h0, h1, b':', m0, m1, b':', s0, s1, b'.', f0, f1, f2, f3, f4, f5, b'Z',
+        ]);
+        Some(out)
     }
 }
 
@@ -124,6 +185,30 @@ mod tests {
             Timestamp::new(0, 0).to_string(),
             "1970-01-01T00:00:00.000000Z"
         );
+    }
+
+    /// The one-day-remembered path writes what `time`'s calendar writes: across day, month,
+    /// year and leap-year boundaries, alternating between days (so the remembered day is both
+    /// reused and replaced), at the first and last second of the range it covers.
+    #[test]
+    fn remembered_day_path_equals_the_calendar() {
+        let mut secs: Vec<i64> = vec![0, 86_399, 86_400, 951_782_399, 951_868_800, 253_402_300_799];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            secs.push((x % 253_402_300_800) as i64);
+            secs.push(1_764_547_200 + (x % 200_000) as i64);
+        }
+        for (i, s) in secs.into_iter().enumerate() {
+            let t = Timestamp::new(s, (i as u32).wrapping_mul(7_919_993) % 1_000_000_000);
+            let mut fast = Vec::new();
+            t.push_rfc3339(&mut fast);
+            let mut slow = Vec::new();
+            t.push_via_time(&mut slow);
+            assert_eq!(String::from_utf8(fast), String::from_utf8(slow), "{t:?}");
+        }
     }
 
     /// The digit-by-digit path and the `core::fmt` fallbacks, at the edges of the year range.

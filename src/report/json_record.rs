@@ -15,6 +15,8 @@ use crate::record::{
     list_name, Alert, CertInfo, CipherSuite, ClientHelloInfo, Close, Diagnosis, Endpoint, Finding,
     Fingerprints, Hex16, Hex8, KeyInfo, Negotiation, ServerHelloInfo, Timestamp, Traffic, Version,
 };
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::IpAddr;
 
@@ -116,6 +118,85 @@ pub fn write_record(n: &Negotiation, out: &mut Vec<u8>) {
 fn client_hello(out: &mut Vec<u8>, h: &ClientHelloInfo) {
     out.extend_from_slice(b"{\"frame\":");
     num(out, h.frame);
+    hello_lists(out, h);
+    out.extend_from_slice(b",\"alpn\":");
+    list(out, &h.alpn, |out, s| string(out, s));
+    out.extend_from_slice(b",\"sni\":");
+    opt_string(out, h.sni.as_deref());
+    out.extend_from_slice(b",\"session_id_length\":");
+    num(out, u64::from(h.session_id_length));
+    out.extend_from_slice(b",\"compression_methods\":");
+    list(out, &h.compression_methods, |out, v| hex8(out, *v));
+    out.extend_from_slice(b",\"ec_point_formats\":");
+    list(out, &h.ec_point_formats, |out, v| hex8(out, *v));
+    out.extend_from_slice(b",\"sslv2_format\":");
+    boolean(out, h.sslv2_format);
+    out.push(b'}');
+}
+
+/// Rendered ClientHello code-point lists, remembered per thread by the lists themselves.
+#[derive(Default)]
+struct HelloListMemo {
+    /// The key being looked up (kept for its capacity).
+    key: Vec<u16>,
+    texts: HashMap<Box<[u16]>, Box<[u8]>, foldhash::fast::RandomState>,
+    /// Bytes of text remembered.
+    bytes: usize,
+}
+
+/// Text remembered per thread, at most (the memory starts over when it would pass this).
+const HELLO_MEMO_BYTES: usize = 8 << 20;
+/// A longer text (a hostile hello's thousands of suites) is written, not remembered.
+const HELLO_MEMO_MAX_TEXT: usize = 64 << 10;
+
+thread_local! {
+    /// The clients on a network are a few builds that send the same lists in every hello, and
+    /// writing those lists with their names was half of what a record's JSON cost.
+    static HELLO_LISTS: RefCell<HelloListMemo> = RefCell::new(HelloListMemo::default());
+}
+
+/// `,"legacy_version":…,"key_share_group_names":[…]` of a ClientHello: from the memory when
+/// the same lists were written before on this thread, else written and remembered. The key is
+/// every list in full with its length, so a hit is always exact.
+fn hello_lists(out: &mut Vec<u8>, h: &ClientHelloInfo) {
+    HELLO_LISTS.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let memo = &mut *memo;
+        memo.key.clear();
+        memo.key.push(h.legacy_version);
+        for l in [
+            &h.versions,
+            &h.cipher_suites,
+            &h.extensions,
+            &h.groups,
+            &h.signature_algorithms,
+            &h.key_share_groups,
+        ] {
+            let len = l.len() as u32;
+            memo.key
+                .extend_from_slice(&[(len >> 16) as u16, len as u16]);
+            memo.key.extend_from_slice(l);
+        }
+        if let Some(text) = memo.texts.get(memo.key.as_slice()) {
+            out.extend_from_slice(text);
+            return;
+        }
+        let start = out.len();
+        hello_lists_uncached(out, h);
+        let text = out.get(start..).unwrap_or_default();
+        if text.len() <= HELLO_MEMO_MAX_TEXT {
+            if memo.bytes + text.len() > HELLO_MEMO_BYTES {
+                memo.texts.clear();
+                memo.bytes = 0;
+            }
+            memo.bytes += text.len();
+            memo.texts.insert(memo.key.as_slice().into(), text.into());
+        }
+    });
+}
+
+/// [`hello_lists`] written afresh.
+fn hello_lists_uncached(out: &mut Vec<u8>, h: &ClientHelloInfo) {
     out.extend_from_slice(b",\"legacy_version\":");
     hex16(out, h.legacy_version);
     out.extend_from_slice(b",\"versions\":");
@@ -142,19 +223,6 @@ fn client_hello(out: &mut Vec<u8>, h: &ClientHelloInfo) {
     ids(out, &h.key_share_groups);
     out.extend_from_slice(b",\"key_share_group_names\":");
     named(out, &h.key_share_groups, names::group);
-    out.extend_from_slice(b",\"alpn\":");
-    list(out, &h.alpn, |out, s| string(out, s));
-    out.extend_from_slice(b",\"sni\":");
-    opt_string(out, h.sni.as_deref());
-    out.extend_from_slice(b",\"session_id_length\":");
-    num(out, u64::from(h.session_id_length));
-    out.extend_from_slice(b",\"compression_methods\":");
-    list(out, &h.compression_methods, |out, v| hex8(out, *v));
-    out.extend_from_slice(b",\"ec_point_formats\":");
-    list(out, &h.ec_point_formats, |out, v| hex8(out, *v));
-    out.extend_from_slice(b",\"sslv2_format\":");
-    boolean(out, h.sslv2_format);
-    out.push(b'}');
 }
 
 fn server_hello(out: &mut Vec<u8>, h: &ServerHelloInfo) {
@@ -604,6 +672,36 @@ mod tests {
             String::from_utf8_lossy(&ours),
             String::from_utf8_lossy(&serde)
         );
+    }
+
+    /// The remembered ClientHello lists are used only for exactly the same lists: written
+    /// twice, then with an element moved from one list to the next (the same values in the
+    /// same order, split differently), then with one value changed, each is serde_json's text.
+    #[test]
+    fn remembered_hello_lists_are_exact() {
+        let e = Endpoint {
+            ip: "192.0.2.1".parse().expect("ip"),
+            port: 443,
+        };
+        let mut n = Negotiation::new(1, 1, Timestamp::new(0, 0), e.clone(), e);
+        let hello = crate::record::ClientHelloInfo {
+            versions: vec![0x0304, 0x0303],
+            cipher_suites: vec![0x1301, 0x1302, 0xc02f],
+            extensions: vec![0x0000, 0x002b],
+            groups: vec![0x001d],
+            signature_algorithms: vec![0x0403],
+            key_share_groups: vec![0x001d],
+            ..Default::default()
+        };
+        let mut moved = hello.clone();
+        moved.cipher_suites.pop();
+        moved.extensions.insert(0, 0xc02f);
+        let mut changed = hello.clone();
+        changed.legacy_version = 0x0301;
+        for h in [&hello, &hello, &moved, &changed, &hello] {
+            n.client_hello = Some(h.clone());
+            same_as_serde(&n);
+        }
     }
 
     /// Every record of every capture in testdata/ (analysed) is written as serde_json writes it.
