@@ -48,34 +48,36 @@ fn suite_label(id: u16) -> String {
     }
 }
 
-/// The weak properties of a suite, as (finding id, what it is) pairs.
-fn weaknesses(c: &CipherSuiteInfo) -> Vec<(&'static str, &'static str)> {
-    let mut w = Vec::new();
-    if c.enc == "NULL" {
-        w.push(("cipher.null", "no encryption"));
-    }
-    if c.export {
-        w.push(("cipher.export", "an EXPORT-grade suite"));
-    }
-    if c.au == "anon" {
-        w.push((
-            "cipher.anon",
-            "anonymous key exchange (no server authentication)",
-        ));
-    }
-    if c.enc.starts_with("RC4") {
-        w.push(("cipher.rc4", "the RC4 stream cipher"));
-    }
-    if c.enc.starts_with("DES") || c.enc.starts_with("DES40") {
-        w.push(("cipher.des", "single DES"));
-    }
-    if c.enc.starts_with("3DES") {
-        w.push(("cipher.3des", "3DES (64-bit blocks, Sweet32)"));
-    }
-    if c.mac == "MD5" {
-        w.push(("cipher.md5_mac", "an HMAC-MD5 record MAC"));
-    }
-    w
+/// The weak properties a suite can have: (finding id, what it is, whether a suite has it).
+type Weakness = (&'static str, &'static str, fn(&CipherSuiteInfo) -> bool);
+
+const WEAKNESSES: [Weakness; 7] = [
+    ("cipher.null", "no encryption", |c| c.enc == "NULL"),
+    ("cipher.export", "an EXPORT-grade suite", |c| c.export),
+    (
+        "cipher.anon",
+        "anonymous key exchange (no server authentication)",
+        |c| c.au == "anon",
+    ),
+    ("cipher.rc4", "the RC4 stream cipher", |c| {
+        c.enc.starts_with("RC4")
+    }),
+    ("cipher.des", "single DES", |c| c.enc.starts_with("DES")),
+    ("cipher.3des", "3DES (64-bit blocks, Sweet32)", |c| {
+        c.enc.starts_with("3DES")
+    }),
+    ("cipher.md5_mac", "an HMAC-MD5 record MAC", |c| {
+        c.mac == "MD5"
+    }),
+];
+
+/// The weak properties of a suite, as (finding id, what it is) pairs (without allocating:
+/// every offered suite of every flow is looked at).
+fn weaknesses(c: &CipherSuiteInfo) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+    WEAKNESSES
+        .iter()
+        .filter(move |(_, _, has)| has(c))
+        .map(|&(id, what, _)| (id, what))
 }
 
 /// Findings on what was negotiated and offered.
@@ -101,16 +103,18 @@ pub fn check(n: &Negotiation, policy: &Policy) -> Vec<Finding> {
     let tls12_or_lower = n.version.is_some_and(|v| v.0 <= 0x0303 && v.0 >= 0x0300);
     if let Some(cs) = n.cipher_suite {
         if let Some(c) = names::cipher_suite(cs.0) {
-            let label = suite_label(cs.0);
+            // Written only into a finding's message: most flows have none.
+            let label = std::cell::LazyCell::new(|| suite_label(cs.0));
             for (id, what) in weaknesses(c) {
+                let label = &*label;
                 out.add(id, format!("negotiated {label}: {what}"), sh_frame.clone());
             }
             if matches!(c.kx, "RSA" | "DH" | "ECDH" | "PSK" | "RSA_PSK") && c.au != "anon" {
                 out.add(
                     "cipher.no_forward_secrecy",
                     format!(
-                        "negotiated {label}: static {} key exchange, no forward secrecy",
-                        c.kx
+                        "negotiated {}: static {} key exchange, no forward secrecy",
+                        *label, c.kx
                     ),
                     sh_frame.clone(),
                 );
@@ -118,7 +122,10 @@ pub fn check(n: &Negotiation, policy: &Policy) -> Vec<Finding> {
             if c.mode == "CBC" {
                 out.add(
                     "cipher.cbc",
-                    format!("negotiated {label}: CBC mode with MAC-then-encrypt, not AEAD"),
+                    format!(
+                        "negotiated {}: CBC mode with MAC-then-encrypt, not AEAD",
+                        *label
+                    ),
                     sh_frame.clone(),
                 );
             }
@@ -204,7 +211,7 @@ pub fn check(n: &Negotiation, policy: &Policy) -> Vec<Finding> {
         let weak: Vec<String> = ch
             .cipher_suites
             .iter()
-            .filter(|id| names::cipher_suite(**id).is_some_and(|c| !weaknesses(c).is_empty()))
+            .filter(|id| names::cipher_suite(**id).is_some_and(|c| weaknesses(c).next().is_some()))
             .map(|id| suite_label(*id))
             .collect();
         if !weak.is_empty() {

@@ -338,9 +338,10 @@ pub struct CertInfo {
     #[serde(skip)]
     pub subject_cn: Vec<String>,
     /// The DER as sent (not written to JSON: `sha256` identifies it), kept so that analysis
-    /// can check the chain against trust roots.
+    /// can check the chain against trust roots. Shared: every flow to a server carries the same
+    /// chain, and copying it into each record was a visible cost.
     #[serde(skip)]
-    pub der: Vec<u8>,
+    pub der: std::sync::Arc<[u8]>,
 }
 
 /// A negotiation record: everything seen of one TCP connection that carried TLS.
@@ -567,7 +568,9 @@ impl Negotiation {
             client_certificates: Vec::new(),
             certificate_request: false,
             alerts: Vec::new(),
-            history: String::new(),
+            // Room for a full handshake's letters, so that they are not pushed into ever
+            // larger strings.
+            history: String::with_capacity(24),
             close: None,
             last_frame: first_frame,
             traffic: Traffic::default(),

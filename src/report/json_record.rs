@@ -804,7 +804,7 @@ mod tests {
             signature: Some("verified".into()),
             eku: Some(vec![]),
             subject_cn: vec!["x".into()],
-            der: vec![1, 2, 3],
+            der: vec![1, 2, 3].into(),
         };
         n.certificates = vec![c.clone(), CertInfo { eku: None, ..c }];
         n.alerts = vec![Alert {

@@ -110,7 +110,7 @@ pub fn certificate_info(der: &[u8], frame: u64) -> CertInfo {
         signature: None,
         eku: None,
         subject_cn: Vec::new(),
-        der: der.to_vec(),
+        der: der.into(),
     };
     match X509Certificate::from_der(der) {
         Ok((_, cert)) => fill(&mut info, &cert),
@@ -549,7 +549,7 @@ mod tests {
             signature: None,
             eku: None,
             subject_cn: vec!["server.test".into()],
-            der: der("rsa2048.der"),
+            der: der("rsa2048.der").into(),
         };
         assert_eq!(info("rsa2048.der"), want);
     }

@@ -47,6 +47,7 @@ pub fn client_hello(ch: &tls_parser::TlsClientHelloContents<'_>, frame: u64) -> 
             crate::names::count(exts.len() as u64, "extension")
         ));
     }
+    info.extensions.reserve_exact(exts.len());
     for raw in &exts {
         info.extensions.push(raw.ty);
         client_extension(raw, &mut info, &mut out);
