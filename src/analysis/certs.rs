@@ -393,18 +393,23 @@ fn finding(
     }
 }
 
-/// "CN=server.test" (the first commonName), else the whole subject, else "no subject".
-fn name(c: &CertInfo) -> String {
-    match (c.subject_cn.first(), c.subject.as_deref()) {
-        (Some(cn), _) => format!("CN={cn}"),
-        (None, Some(s)) if !s.is_empty() => s.to_string(),
-        _ => "empty subject".to_string(),
-    }
-}
-
-/// "certificate 2 (CN=…)".
+/// "certificate 2 (CN=server.test)": the first commonName, else the whole subject, else
+/// "empty subject" (pushed, not formatted: most flows' findings name a certificate).
 fn label(i: usize, c: &CertInfo) -> String {
-    format!("certificate {i} ({})", name(c))
+    let mut s = String::with_capacity(64);
+    s.push_str("certificate ");
+    s.push_str(itoa::Buffer::new().format(i));
+    s.push_str(" (");
+    match (c.subject_cn.first(), c.subject.as_deref()) {
+        (Some(cn), _) => {
+            s.push_str("CN=");
+            s.push_str(cn);
+        }
+        (None, Some(subject)) if !subject.is_empty() => s.push_str(subject),
+        _ => s.push_str("empty subject"),
+    }
+    s.push(')');
+    s
 }
 
 /// A length of time in words: "212 days", "1 day", "5 hours", "3 minutes", "1 second".

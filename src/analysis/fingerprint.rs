@@ -48,11 +48,15 @@ pub fn fingerprints(n: &Negotiation) -> Option<Fingerprints> {
         .as_ref()
         .map(client_fingerprints)
         .unwrap_or_default();
-    let ja3s_full = n.server_hello.as_ref().and_then(ja3s_string);
+    let (ja3s, ja3s_full) = n
+        .server_hello
+        .as_ref()
+        .map(server_fingerprints)
+        .unwrap_or_default();
     Some(Fingerprints {
         ja3: client.ja3,
         ja3_full: client.ja3_full,
-        ja3s: ja3s_full.as_deref().map(md5_hex),
+        ja3s,
         ja3s_full,
         ja4: client.ja4,
         ja4_r: client.ja4_r,
@@ -78,6 +82,35 @@ thread_local! {
     /// full, so a hit is always exact.
     static HELLOS: std::cell::RefCell<std::collections::HashMap<Vec<u16>, ClientPrints, foldhash::fast::RandomState>> =
         std::cell::RefCell::new(std::collections::HashMap::default());
+}
+
+thread_local! {
+    /// JA3S and its string by the ServerHello fields they are made of (legacy version, suite,
+    /// extensions, in full): a server answers its clients alike, and the string's formatting
+    /// and MD5 were a visible share of analysing a flow.
+    static SERVER_HELLOS: std::cell::RefCell<std::collections::HashMap<Vec<u16>, (Option<String>, Option<String>), foldhash::fast::RandomState>> =
+        std::cell::RefCell::new(std::collections::HashMap::default());
+}
+
+/// `(ja3s, ja3s_full)` of a ServerHello, remembered per thread.
+fn server_fingerprints(sh: &ServerHelloInfo) -> (Option<String>, Option<String>) {
+    let mut key = Vec::with_capacity(sh.extensions.len() + 2);
+    key.push(sh.legacy_version);
+    key.push(sh.cipher_suite);
+    key.extend_from_slice(&sh.extensions);
+    if let Some(hit) = SERVER_HELLOS.with(|h| h.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let full = ja3s_string(sh);
+    let prints = (full.as_deref().map(md5_hex), full);
+    SERVER_HELLOS.with(|h| {
+        let mut h = h.borrow_mut();
+        if h.len() >= MAX_REMEMBERED_HELLOS {
+            h.clear();
+        }
+        h.insert(key, prints.clone());
+    });
+    prints
 }
 
 /// Every field of `ch` that JA3 or JA4 reads, length-prefixed.
@@ -381,6 +414,32 @@ mod tests {
             client_fingerprints(&base).ja4,
             client_fingerprints(&other_alpn).ja4
         );
+    }
+
+    /// JA3S from the memory equals JA3S computed afresh, for the same ServerHello twice and for
+    /// ones differing in each field the key holds.
+    #[test]
+    fn remembered_server_hellos_give_what_a_fresh_computation_gives() {
+        let base = ServerHelloInfo {
+            legacy_version: 0x0303,
+            cipher_suite: 0xc02f,
+            extensions: vec![0xff01, 0x000b, 0x0023],
+            ..Default::default()
+        };
+        let mut other_suite = base.clone();
+        other_suite.cipher_suite = 0xc030;
+        let mut fewer = base.clone();
+        fewer.extensions.pop();
+        let mut sslv2 = base.clone();
+        sslv2.legacy_version = 0x0002;
+        for sh in [&base, &other_suite, &fewer, &sslv2, &base] {
+            for _ in 0..2 {
+                let full = ja3s_string(sh);
+                let fresh = (full.as_deref().map(md5_hex), full);
+                assert_eq!(server_fingerprints(sh), fresh);
+            }
+        }
+        assert_eq!(server_fingerprints(&sslv2), (None, None));
     }
 
     #[test]
