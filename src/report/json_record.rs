@@ -270,7 +270,60 @@ fn cipher_suite(out: &mut Vec<u8>, c: CipherSuite) {
     out.push(b'}');
 }
 
+/// Certificates whose text up to `frame` is remembered per thread, at most.
+const CERT_MEMO_ENTRIES: usize = 1024;
+/// A longer text (hundreds of names) is written, not remembered.
+const CERT_MEMO_MAX_TEXT: usize = 16 << 10;
+
+thread_local! {
+    /// The text of a certificate up to its `frame` (what its DER alone decides), by SHA-256,
+    /// with the certificate it was written from: every flow to a server carries the same
+    /// chain, and escaping its names and dates again was a visible share of a record's JSON.
+    static CERT_TEXTS: RefCell<HashMap<String, (CertInfo, Box<[u8]>), foldhash::fast::RandomState>> =
+        RefCell::new(HashMap::default());
+}
+
+/// Whether `a` and `b` agree on every field written before `frame`.
+fn same_head(a: &CertInfo, b: &CertInfo) -> bool {
+    a.subject == b.subject
+        && a.issuer == b.issuer
+        && a.serial == b.serial
+        && a.not_before == b.not_before
+        && a.not_after == b.not_after
+        && a.san_dns == b.san_dns
+        && a.san_ip == b.san_ip
+        && a.key == b.key
+        && a.signature_algorithm == b.signature_algorithm
+        && a.is_ca == b.is_ca
+        && a.sha256 == b.sha256
+        && a.der_len == b.der_len
+        && a.parse_error == b.parse_error
+}
+
 fn cert(out: &mut Vec<u8>, c: &CertInfo) {
+    CERT_TEXTS.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        match memo.get(c.sha256.as_str()) {
+            // Compared in full, so a hit is exact even for a record made up with a false hash.
+            Some((seen, text)) if same_head(seen, c) => out.extend_from_slice(text),
+            _ => {
+                let start = out.len();
+                cert_head(out, c);
+                let text = out.get(start..).unwrap_or_default();
+                if text.len() <= CERT_MEMO_MAX_TEXT {
+                    if memo.len() >= CERT_MEMO_ENTRIES {
+                        memo.clear();
+                    }
+                    memo.insert(c.sha256.clone(), (c.clone(), text.into()));
+                }
+            }
+        }
+    });
+    cert_tail(out, c);
+}
+
+/// A certificate's text up to `,"frame":`.
+fn cert_head(out: &mut Vec<u8>, c: &CertInfo) {
     out.extend_from_slice(b"{\"subject\":");
     opt_string(out, c.subject.as_deref());
     out.extend_from_slice(b",\"issuer\":");
@@ -300,6 +353,10 @@ fn cert(out: &mut Vec<u8>, c: &CertInfo) {
     num(out, c.der_len as u64);
     out.extend_from_slice(b",\"parse_error\":");
     opt_string(out, c.parse_error.as_deref());
+}
+
+/// A certificate's text from `,"frame":` on: what the flow and the chain decide.
+fn cert_tail(out: &mut Vec<u8>, c: &CertInfo) {
     out.extend_from_slice(b",\"frame\":");
     num(out, c.frame);
     out.extend_from_slice(b",\"self_issued\":");
@@ -806,7 +863,21 @@ mod tests {
             subject_cn: vec!["x".into()],
             der: vec![1, 2, 3].into(),
         };
-        n.certificates = vec![c.clone(), CertInfo { eku: None, ..c }];
+        // The same hash with another tail (remembered head), then with another head (a made-up
+        // record: the remembered text must not be used for it).
+        n.certificates = vec![
+            c.clone(),
+            CertInfo {
+                eku: None,
+                frame: 10,
+                ..c.clone()
+            },
+            CertInfo {
+                subject: Some("CN=other".into()),
+                ..c.clone()
+            },
+            c,
+        ];
         n.alerts = vec![Alert {
             from: Sender::Server,
             level: None,
