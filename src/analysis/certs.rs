@@ -189,7 +189,7 @@ impl TrustStore {
         self.roots.push(Root {
             der: der.to_vec(),
             id,
-            name: info.subject.unwrap_or_default(),
+            name: info.subject.as_deref().unwrap_or_default().to_string(),
             public,
         });
         Ok(())
@@ -610,7 +610,7 @@ fn order(out: &mut Vec<Finding>, certs: &[CertInfo], i: usize, c: &CertInfo) {
     // The next one being the recorded issuer settles it without parsing the DER again.
     if next_cert.is_some_and(|(k, x)| {
         k == j
-            || x.sha256 == certs.get(j).map_or("", |p| p.sha256.as_str())
+            || *x.sha256 == *certs.get(j).map_or("", |p| &*p.sha256)
             || cert::is_issued_by(&c.der, &x.der)
     }) {
         return;
@@ -1420,8 +1420,8 @@ mod tests {
         // sans.der has 10 DNS names: the list is cut after 10.
         let mut c = chain(&["chk-leaf.der"]);
         c[0].san_dns = (1..=12).map(|i| format!("n{i}.test")).collect();
-        c[0].subject_cn.clear();
-        c[0].subject = Some(String::new());
+        c[0].subject_cn = Default::default();
+        c[0].subject = Some("".into());
         let f = run(&flow_with(c, Some("x.test"), MID_2026), None);
         assert_eq!(
             only(&f, "cert.hostname_mismatch").message,
@@ -1708,11 +1708,11 @@ mod tests {
         // Boundaries and other kinds, on edited facts.
         let key = |kind: &str, bits: u32, curve: Option<&str>| {
             let mut c = chain(&["chk-leaf.der"]);
-            c[0].key = Some(crate::record::KeyInfo {
+            c[0].key = Some(std::sync::Arc::new(crate::record::KeyInfo {
                 kind: kind.into(),
                 bits: Some(bits),
                 curve: curve.map(Into::into),
-            });
+            }));
             run(&flow_with(c, None, MID_2026), None)
                 .into_iter()
                 .filter(|f| f.id == "cert.weak_key")

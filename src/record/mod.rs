@@ -16,6 +16,7 @@ pub use self::time::Timestamp;
 use crate::names;
 use serde::{Serialize, Serializer};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// The schema name written in `--format json` documents.
 pub const SCHEMA: &str = "tlsnoop/1";
@@ -285,19 +286,21 @@ pub struct KeyInfo {
     pub curve: Option<String>,
 }
 
-/// One certificate as sent on the wire.
+/// One certificate as sent on the wire. Its texts are shared (`Arc`): every flow to a server
+/// carries the same chain, which the chain cache decodes once, and copying its strings into
+/// each record was a visible share of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CertInfo {
     /// Subject distinguished name, RFC 4514 style ("CN=server.test, O=tlsnoop").
-    pub subject: Option<String>,
+    pub subject: Option<Arc<str>>,
     /// Issuer distinguished name.
-    pub issuer: Option<String>,
+    pub issuer: Option<Arc<str>>,
     /// Serial number, uppercase hex bytes separated by colons.
-    pub serial: Option<String>,
+    pub serial: Option<Arc<str>>,
     /// Start of validity, RFC 3339.
-    pub not_before: Option<String>,
+    pub not_before: Option<Arc<str>>,
     /// End of validity, RFC 3339.
-    pub not_after: Option<String>,
+    pub not_after: Option<Arc<str>>,
     /// Start of validity, seconds since the epoch (for analysis at capture time).
     #[serde(skip)]
     pub not_before_unix: Option<i64>,
@@ -305,21 +308,21 @@ pub struct CertInfo {
     #[serde(skip)]
     pub not_after_unix: Option<i64>,
     /// DNS names in the subjectAltName extension.
-    pub san_dns: Vec<String>,
+    pub san_dns: Arc<[String]>,
     /// IP addresses in the subjectAltName extension.
-    pub san_ip: Vec<String>,
+    pub san_ip: Arc<[String]>,
     /// Public key type and size.
-    pub key: Option<KeyInfo>,
+    pub key: Option<Arc<KeyInfo>>,
     /// Signature algorithm ("sha256WithRSAEncryption", "ecdsa-with-SHA256", or the OID).
-    pub signature_algorithm: Option<String>,
+    pub signature_algorithm: Option<Arc<str>>,
     /// basicConstraints CA flag.
     pub is_ca: bool,
     /// SHA-256 of the DER, lowercase hex.
-    pub sha256: String,
+    pub sha256: Arc<str>,
     /// Length of the DER in bytes.
     pub der_len: usize,
     /// Why the certificate could not be parsed, if it could not (the other fields are then null).
-    pub parse_error: Option<String>,
+    pub parse_error: Option<Arc<str>>,
     /// Frame that completed the Certificate message.
     pub frame: u64,
     /// Subject and issuer names are the same (a root or a self-signed certificate).
@@ -330,18 +333,18 @@ pub struct CertInfo {
     /// This certificate's signature checked with its issuer's key (with its own key when
     /// self-issued): "verified", "invalid", or "unsupported: REASON" when the algorithm cannot
     /// be checked here; null when the issuer was not sent.
-    pub signature: Option<String>,
+    pub signature: Option<Arc<str>>,
     /// Extended key usages ("serverAuth", "clientAuth", or the OID); null without the extension.
-    pub eku: Option<Vec<String>>,
+    pub eku: Option<Arc<[String]>>,
     /// The subject's commonName values in order, as text (a name hostname checks fall back to
     /// when there is no DNS subjectAltName). Not written to JSON: `subject` shows them.
     #[serde(skip)]
-    pub subject_cn: Vec<String>,
+    pub subject_cn: Arc<[String]>,
     /// The DER as sent (not written to JSON: `sha256` identifies it), kept so that analysis
     /// can check the chain against trust roots. Shared: every flow to a server carries the same
     /// chain, and copying it into each record was a visible cost.
     #[serde(skip)]
-    pub der: std::sync::Arc<[u8]>,
+    pub der: Arc<[u8]>,
 }
 
 /// A negotiation record: everything seen of one TCP connection that carried TLS.

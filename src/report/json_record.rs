@@ -279,7 +279,7 @@ thread_local! {
     /// The text of a certificate up to its `frame` (what its DER alone decides), by SHA-256,
     /// with the certificate it was written from: every flow to a server carries the same
     /// chain, and escaping its names and dates again was a visible share of a record's JSON.
-    static CERT_TEXTS: RefCell<HashMap<String, (CertInfo, Box<[u8]>), foldhash::fast::RandomState>> =
+    static CERT_TEXTS: RefCell<HashMap<std::sync::Arc<str>, (CertInfo, Box<[u8]>), foldhash::fast::RandomState>> =
         RefCell::new(HashMap::default());
 }
 
@@ -303,7 +303,7 @@ fn same_head(a: &CertInfo, b: &CertInfo) -> bool {
 fn cert(out: &mut Vec<u8>, c: &CertInfo) {
     CERT_TEXTS.with(|memo| {
         let mut memo = memo.borrow_mut();
-        match memo.get(c.sha256.as_str()) {
+        match memo.get(&*c.sha256) {
             // Compared in full, so a hit is exact even for a record made up with a false hash.
             Some((seen, text)) if same_head(seen, c) => out.extend_from_slice(text),
             _ => {
@@ -843,13 +843,16 @@ mod tests {
             not_after: Some("2030-01-01T00:00:00Z".into()),
             not_before_unix: Some(1),
             not_after_unix: None,
-            san_dns: vec![odd.into()],
-            san_ip: vec!["10.0.0.1".into()],
-            key: Some(KeyInfo {
-                kind: "EC".into(),
-                bits: None,
-                curve: Some(odd.into()),
-            }),
+            san_dns: vec![odd.into()].into(),
+            san_ip: vec!["10.0.0.1".into()].into(),
+            key: Some(
+                KeyInfo {
+                    kind: "EC".into(),
+                    bits: None,
+                    curve: Some(odd.into()),
+                }
+                .into(),
+            ),
             signature_algorithm: None,
             is_ca: true,
             sha256: "00ff".into(),
@@ -859,8 +862,8 @@ mod tests {
             self_issued: true,
             issuer_index: Some(0),
             signature: Some("verified".into()),
-            eku: Some(vec![]),
-            subject_cn: vec!["x".into()],
+            eku: Some(vec![].into()),
+            subject_cn: vec!["x".into()].into(),
             der: vec![1, 2, 3].into(),
         };
         // The same hash with another tail (remembered head), then with another head (a made-up

@@ -16,6 +16,7 @@ use crate::compat::x509_parser as compat;
 use crate::record::{CertInfo, KeyInfo};
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 use x509_parser::asn1_rs::{Oid, Tag};
 use x509_parser::error::X509Error;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
@@ -68,9 +69,9 @@ fn link_chain(ders: &[&[u8]], certs: &mut [CertInfo]) {
         let signature = issuer
             .and_then(|j| ders.get(j))
             .map(|p| match check_signature(der, p) {
-                SignatureCheck::Verified => "verified".to_string(),
-                SignatureCheck::Invalid => "invalid".to_string(),
-                SignatureCheck::Unsupported(why) => format!("unsupported: {why}"),
+                SignatureCheck::Verified => "verified".into(),
+                SignatureCheck::Invalid => "invalid".into(),
+                SignatureCheck::Unsupported(why) => format!("unsupported: {why}").into(),
             });
         if let Some(c) = certs.get_mut(i) {
             c.self_issued = self_issued;
@@ -96,12 +97,12 @@ pub fn certificate_info(der: &[u8], frame: u64) -> CertInfo {
         not_after: None,
         not_before_unix: None,
         not_after_unix: None,
-        san_dns: Vec::new(),
-        san_ip: Vec::new(),
+        san_dns: Arc::default(),
+        san_ip: Arc::default(),
         key: None,
         signature_algorithm: None,
         is_ca: false,
-        sha256: sha256_hex(der),
+        sha256: sha256_hex(der).into(),
         der_len: der.len(),
         parse_error: None,
         frame,
@@ -109,42 +110,43 @@ pub fn certificate_info(der: &[u8], frame: u64) -> CertInfo {
         issuer_index: None,
         signature: None,
         eku: None,
-        subject_cn: Vec::new(),
+        subject_cn: Arc::default(),
         der: der.into(),
     };
     match X509Certificate::from_der(der) {
         Ok((_, cert)) => fill(&mut info, &cert),
-        Err(e) => info.parse_error = Some(parse_error_text(&e, der.len())),
+        Err(e) => info.parse_error = Some(parse_error_text(&e, der.len()).into()),
     }
     info
 }
 
 /// Copies the facts of a parsed certificate into `info`.
 fn fill(info: &mut CertInfo, cert: &X509Certificate<'_>) {
-    info.subject = Some(compat::name_to_string(cert.subject()));
+    info.subject = Some(compat::name_to_string(cert.subject()).into());
     info.subject_cn = cert
         .subject()
         .iter_common_name()
         .map(|a| attribute_text(a.attr_value()))
         .collect();
-    info.issuer = Some(compat::name_to_string(cert.issuer()));
-    info.serial = Some(hex_colon_upper(cert.raw_serial()));
+    info.issuer = Some(compat::name_to_string(cert.issuer()).into());
+    info.serial = Some(hex_colon_upper(cert.raw_serial()).into());
     let validity = cert.validity();
-    info.not_before = Some(rfc3339(validity.not_before.to_datetime()));
-    info.not_after = Some(rfc3339(validity.not_after.to_datetime()));
+    info.not_before = Some(rfc3339(validity.not_before.to_datetime()).into());
+    info.not_after = Some(rfc3339(validity.not_after.to_datetime()).into());
     info.not_before_unix = Some(validity.not_before.timestamp());
     info.not_after_unix = Some(validity.not_after.timestamp());
     let mut ca = None;
+    let (mut san_dns, mut san_ip) = (Vec::new(), Vec::new());
     for ext in cert.iter_extensions() {
         match ext.parsed_extension() {
             ParsedExtension::SubjectAlternativeName(san) => {
                 for name in &san.general_names {
                     match name {
-                        GeneralName::DNSName(s) => info.san_dns.push((*s).to_string()),
-                        GeneralName::IPAddress(b) => info.san_ip.push(ip_text(b)),
+                        GeneralName::DNSName(s) => san_dns.push((*s).to_string()),
+                        GeneralName::IPAddress(b) => san_ip.push(ip_text(b)),
                         // A dNSName that is not UTF-8 ([2] IA5String).
                         GeneralName::Invalid(tag, b) if *tag == Tag(2) => {
-                            info.san_dns.push(compat::text_lossless(b))
+                            san_dns.push(compat::text_lossless(b))
                         }
                         _ => {}
                     }
@@ -155,6 +157,8 @@ fn fill(info: &mut CertInfo, cert: &X509Certificate<'_>) {
             _ => {}
         }
     }
+    info.san_dns = san_dns.into();
+    info.san_ip = san_ip.into();
     info.is_ca = ca.unwrap_or(false);
     if let Ok(Some(eku)) = cert.extended_key_usage() {
         let e = &eku.value;
@@ -172,10 +176,10 @@ fn fill(info: &mut CertInfo, cert: &X509Certificate<'_>) {
         .map(|(_, n)| n.to_string())
         .collect();
         list.extend(e.other.iter().map(|o| o.to_id_string()));
-        info.eku = Some(list);
+        info.eku = Some(list.into());
     }
-    info.key = Some(key_info(cert.public_key()));
-    info.signature_algorithm = Some(signature_name(&cert.signature_algorithm.algorithm));
+    info.key = Some(Arc::new(key_info(cert.public_key())));
+    info.signature_algorithm = Some(signature_name(&cert.signature_algorithm.algorithm).into());
 }
 
 /// The text of a name attribute's value: string types as text (bytes that are not UTF-8
@@ -531,13 +535,13 @@ mod tests {
             not_after: Some("2027-01-01T00:00:00Z".into()),
             not_before_unix: Some(JAN_2026),
             not_after_unix: Some(JAN_2027),
-            san_dns: vec!["server.test".into()],
-            san_ip: vec![],
-            key: Some(KeyInfo {
+            san_dns: vec!["server.test".into()].into(),
+            san_ip: Arc::default(),
+            key: Some(Arc::new(KeyInfo {
                 kind: "RSA".into(),
                 bits: Some(2048),
                 curve: None,
-            }),
+            })),
             signature_algorithm: Some("sha256WithRSAEncryption".into()),
             is_ca: false,
             sha256: "9d07519afd22005e3080311593cf55ff6b63d45cc5e8345bf80619e5eab28263".into(),
@@ -548,7 +552,7 @@ mod tests {
             issuer_index: None,
             signature: None,
             eku: None,
-            subject_cn: vec!["server.test".into()],
+            subject_cn: vec!["server.test".into()].into(),
             der: der("rsa2048.der").into(),
         };
         assert_eq!(info("rsa2048.der"), want);
@@ -609,7 +613,7 @@ mod tests {
             ),
         ] {
             let i = info(f);
-            assert_eq!((i.der_len, i.sha256.as_str()), (len, sha), "{f}");
+            assert_eq!((i.der_len, &*i.sha256), (len, sha), "{f}");
         }
     }
 
@@ -639,7 +643,7 @@ mod tests {
             ("ed448.der", k("Ed448", Some(456), None)),
             ("dsa.der", k("DSA", Some(2048), None)),
         ] {
-            assert_eq!(info(f).key, Some(want), "{f}");
+            assert_eq!(info(f).key.as_deref(), Some(&want), "{f}");
         }
     }
 
@@ -690,9 +694,9 @@ mod tests {
             "xn--bcher-kva.test",
             "localhost",
         ];
-        assert_eq!(i.san_dns, dns);
+        assert_eq!(*i.san_dns, dns);
         assert_eq!(
-            i.san_ip,
+            *i.san_ip,
             ["192.0.2.1", "2001:db8::1", "::ffff:192.0.2.7", "10.0.0.255"]
         );
         assert_eq!(i.subject.as_deref(), Some("CN=sans.test"));
@@ -707,21 +711,21 @@ mod tests {
         let i = info("odd.der");
         assert_eq!(i.subject.as_deref(), Some("CN=odd-\\E9\\FF.test"));
         assert_eq!(i.issuer.as_deref(), Some("CN=odd-\\E9\\FF.test"));
-        assert_eq!(i.san_dns, ["bad\\FFname.test", "good.test"]);
-        assert_eq!(i.san_ip, ["0a00000118"]);
+        assert_eq!(*i.san_dns, ["bad\\FFname.test", "good.test"]);
+        assert_eq!(*i.san_ip, ["0a00000118"]);
         assert_eq!(i.parse_error, None);
-        assert_eq!(i.subject_cn, ["odd-\\E9\\FF.test"]);
+        assert_eq!(*i.subject_cn, ["odd-\\E9\\FF.test"]);
     }
 
     #[test]
     fn common_names() {
         // openssl -subject: CN=*.example.test; CN=tlsnoop Check Intermediate (after O=).
-        assert_eq!(info("chk-wildcard.der").subject_cn, ["*.example.test"]);
+        assert_eq!(*info("chk-wildcard.der").subject_cn, ["*.example.test"]);
         assert_eq!(
-            info("chk-int.der").subject_cn,
+            *info("chk-int.der").subject_cn,
             ["tlsnoop Check Intermediate"]
         );
-        assert_eq!(info("sans.der").subject_cn, ["sans.test"]);
+        assert_eq!(*info("sans.der").subject_cn, ["sans.test"]);
         assert!(info("garbage.der").subject_cn.is_empty());
     }
 
@@ -812,8 +816,8 @@ mod tests {
             not_after: None,
             not_before_unix: None,
             not_after_unix: None,
-            san_dns: vec![],
-            san_ip: vec![],
+            san_dns: Arc::default(),
+            san_ip: Arc::default(),
             key: None,
             signature_algorithm: None,
             is_ca: false,
@@ -825,14 +829,14 @@ mod tests {
             issuer_index: None,
             signature: None,
             eku: None,
-            subject_cn: vec![],
+            subject_cn: Arc::default(),
             der: i.der.clone(),
         };
         assert_eq!(i, want);
         let empty = certificate_info(&[], 1);
         assert!(empty.parse_error.is_some());
         assert_eq!(
-            empty.sha256,
+            &*empty.sha256,
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
     }
