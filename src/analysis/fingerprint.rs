@@ -88,12 +88,15 @@ thread_local! {
     /// JA3S and its string by the ServerHello fields they are made of (legacy version, suite,
     /// extensions, in full): a server answers its clients alike, and the string's formatting
     /// and MD5 were a visible share of analysing a flow.
-    static SERVER_HELLOS: std::cell::RefCell<std::collections::HashMap<Vec<u16>, (Option<String>, Option<String>), foldhash::fast::RandomState>> =
+    static SERVER_HELLOS: std::cell::RefCell<std::collections::HashMap<Vec<u16>, ServerPrints, foldhash::fast::RandomState>> =
         std::cell::RefCell::new(std::collections::HashMap::default());
 }
 
-/// `(ja3s, ja3s_full)` of a ServerHello, remembered per thread.
-fn server_fingerprints(sh: &ServerHelloInfo) -> (Option<String>, Option<String>) {
+/// `(ja3s, ja3s_full)` of a ServerHello.
+type ServerPrints = (Option<String>, Option<String>);
+
+/// [`ServerPrints`] of a ServerHello, remembered per thread.
+fn server_fingerprints(sh: &ServerHelloInfo) -> ServerPrints {
     let mut key = Vec::with_capacity(sh.extensions.len() + 2);
     key.push(sh.legacy_version);
     key.push(sh.cipher_suite);

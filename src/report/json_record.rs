@@ -279,9 +279,12 @@ thread_local! {
     /// The text of a certificate up to its `frame` (what its DER alone decides), by SHA-256,
     /// with the certificate it was written from: every flow to a server carries the same
     /// chain, and escaping its names and dates again was a visible share of a record's JSON.
-    static CERT_TEXTS: RefCell<HashMap<std::sync::Arc<str>, (CertInfo, Box<[u8]>), foldhash::fast::RandomState>> =
+    static CERT_TEXTS: RefCell<HashMap<std::sync::Arc<str>, CertText, foldhash::fast::RandomState>> =
         RefCell::new(HashMap::default());
 }
+
+/// A certificate and its text up to `frame`.
+type CertText = (CertInfo, Box<[u8]>);
 
 /// Whether `a` and `b` agree on every field written before `frame`.
 fn same_head(a: &CertInfo, b: &CertInfo) -> bool {
@@ -740,7 +743,7 @@ mod tests {
             ip: "192.0.2.1".parse().expect("ip"),
             port: 443,
         };
-        let mut n = Negotiation::new(1, 1, Timestamp::new(0, 0), e.clone(), e);
+        let mut n = Negotiation::new(1, 1, Timestamp::new(0, 0), e, e);
         let hello = crate::record::ClientHelloInfo {
             versions: vec![0x0304, 0x0303],
             cipher_suites: vec![0x1301, 0x1302, 0xc02f],
