@@ -6,7 +6,7 @@
 //! `tcp_segment` on `TcpSlice`): measured with callgrind on a 60 MB prefix of the benchmark
 //! capture (120k Ethernet/IPv4/TCP frames), the general path costs about 410 instructions a frame
 //! (its layers each build and return a large result, and the lax slicer keeps length-source
-//! bookkeeping tlsnoop does not use); this one about 60. With `read -j2` this work runs on the
+//! bookkeeping tlsnoop does not use); this one about 110. With `read -j2` this work runs on the
 //! single reader thread that feeds the workers, so it bounds how far threads scale.
 //!
 //! The general path stays the reference: anything this does not take (VLAN and other link
