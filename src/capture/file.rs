@@ -425,10 +425,11 @@ impl<'i> Driver<'i> {
             } = self.kind
             {
                 // The pcap records already whole in the buffer are parsed here, with the parser
-                // the reader's `next` would call, and consumed at once: `next` costs about 110
-                // instructions a record (its result and the `PcapBlockOwned` built and dropped
-                // around the parse), a third of the read loop. The first record that does not
-                // parse (cut by the end of the buffer, or corrupt) goes to `next` below.
+                // the reader's `next` would call, and consumed at once. Measured with callgrind
+                // (120k records): the loop through `next` (its result, and the `PcapBlockOwned`
+                // built and dropped around each parse) cost about 235 instructions a record,
+                // this one about 105. The first record that does not parse (cut by the end of
+                // the buffer, or corrupt) goes to `next` below, as before.
                 let data = reader.data();
                 let mut used = 0;
                 let mut flow = ControlFlow::Continue(());
