@@ -775,3 +775,213 @@ fn fragmented_tunnel_reassembles_to_the_inner_segment() {
     expect_tcp(&mut d, &frame(101, &f1), false);
     assert_eq!(d.stats().datagrams_reassembled, 1);
 }
+
+/// Decodes `frames` in turn with [`Decoder::decode`] (fast path first) and with
+/// [`Decoder::decode_general`] (etherparse only): every result and the counters must be equal,
+/// and whenever [`Decoder::decode_fast`] takes a frame its segment must be the general path's.
+/// Returns how many frames the fast path took.
+fn paths_agree<'a>(frames: impl IntoIterator<Item = Frame<'a>>) -> u64 {
+    let (mut both, mut general) = (decoder(), decoder());
+    // Sees only the frames the fast path takes (never fragments, so its pool stays empty).
+    let (mut fast, mut check) = (decoder(), decoder());
+    let mut taken = 0;
+    for f in frames {
+        if let Some(seg) = fast.decode_fast(&f) {
+            taken += 1;
+            assert_eq!(
+                check.decode_general(&f),
+                Decoded::Tcp(seg),
+                "fast path differs on {:?} {:02x?} (orig_len {})",
+                f.link,
+                f.data,
+                f.orig_len
+            );
+        }
+        let a = both.decode(&f);
+        let b = general.decode_general(&f);
+        assert_eq!(
+            a, b,
+            "{:?} {:02x?} (orig_len {})",
+            f.link, f.data, f.orig_len
+        );
+    }
+    assert_eq!(fast.stats(), check.stats());
+    both.finish();
+    general.finish();
+    assert_eq!(both.stats(), general.stats());
+    taken
+}
+
+/// Every frame of every capture under testdata/, as captured and cut short at every length up
+/// to 100 bytes (with its original length kept, as a snaplen cut leaves it).
+#[test]
+fn fast_path_agrees_on_every_testdata_frame() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let mut files = Vec::new();
+    crate::capture::testutil::walk(&root, &mut files);
+    files.retain(|p| p.to_string_lossy().contains(".pcap"));
+    files.sort();
+    assert!(!files.is_empty());
+    let (mut frames, mut taken) = (0u64, 0u64);
+    for path in files {
+        let mut info = crate::record::InputInfo::default();
+        let mut owned: Vec<(LinkType, Vec<u8>, u32)> = Vec::new();
+        let _ = crate::capture::read_capture(&path.to_string_lossy(), &mut info, &mut |f| {
+            owned.push((f.link, f.data.to_vec(), f.orig_len));
+        });
+        let mut all = Vec::new();
+        for (i, (link, data, orig_len)) in owned.iter().enumerate() {
+            let at = |data, orig_len| Frame {
+                number: i as u64 + 1,
+                ts: Timestamp::new(1_700_000_000 + i as i64, 0),
+                link: *link,
+                data,
+                orig_len,
+            };
+            all.push(at(&data[..], *orig_len));
+            for cut in 0..data.len().min(100) {
+                all.push(at(&data[..cut], *orig_len));
+            }
+        }
+        let mut probe = decoder();
+        frames += owned.len() as u64;
+        taken += all
+            .iter()
+            .filter(|f| f.data.len() == owned[f.number as usize - 1].1.len())
+            .filter(|f| probe.decode_fast(f).is_some())
+            .count() as u64;
+        paths_agree(all);
+    }
+    // Most of the testdata frames are Ethernet/IPv4/TCP: the fast path must take them.
+    assert!(frames > 1000 && taken > frames / 2, "{taken} of {frames}");
+}
+
+/// Frames with a TCP segment after each link layer the fast path takes.
+fn fast_path_bases() -> Vec<(u32, Vec<u8>)> {
+    let payload = b"\x17\x03\x03\x00\x10sixteen bytes...";
+    let mut with_opts = tcp(40000, 443, 7, 9, PSH_ACK, payload);
+    with_opts[12] = 8 << 4; // 12 bytes of options
+    with_opts.splice(
+        20..20,
+        [2, 4, 5, 0xb4, 1, 1, 8, 10, 0, 0, 0, 1].iter().copied(),
+    );
+    let mut v4_opts = ipv4(6, &tcp(1, 2, 3, 4, SYN, &[]));
+    v4_opts[0] = 0x46; // one word of IP options
+    v4_opts.splice(20..20, [1, 1, 1, 0].iter().copied());
+    let total = v4_opts.len() as u16;
+    v4_opts[2..4].copy_from_slice(&total.to_be_bytes());
+    let mut sll = vec![0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0];
+    sll.extend(segment4());
+    let mut sll2 = vec![
+        0x86, 0xdd, 0, 0, 0, 0, 0, 3, 0, 1, 4, 6, 2, 0, 0, 0, 0, 1, 0, 0,
+    ];
+    sll2.extend(segment6());
+    vec![
+        (1, eth(0x0800, &segment4())),
+        (1, eth(0x86dd, &segment6())),
+        (1, eth(0x0800, &ipv4(6, &with_opts))),
+        (1, eth(0x86dd, &ipv6(6, &with_opts))),
+        (1, eth(0x0800, &v4_opts)),
+        (1, eth(0x0800, &ipv4(6, &tcp(1, 2, 3, 4, 0x3f, &[])))),
+        (101, segment4()),
+        (101, segment6()),
+        (228, segment6()),
+        (12, ipv4(6, &tcp(5, 6, u32::MAX, 0, 0x11, &[0; 40]))),
+        (113, sll),
+        (276, sll2),
+    ]
+}
+
+/// Crafted edge cases: every base frame with each of its first 80 bytes set to values that
+/// matter (version and IHL nibbles, flags, protocols, lengths), cut at every length, with a
+/// longer original length, and with IP length fields from 0 to past the frame.
+#[test]
+fn fast_path_agrees_on_crafted_frames() {
+    let mut variants: Vec<(u32, Vec<u8>, u32)> = Vec::new();
+    for (link, base) in fast_path_bases() {
+        let n = base.len() as u32;
+        variants.push((link, base.clone(), n));
+        variants.push((link, base.clone(), n + 1000));
+        for cut in 0..base.len() {
+            variants.push((link, base[..cut].to_vec(), n));
+        }
+        for at in 0..base.len().min(80) {
+            for v in [
+                0u8, 1, 4, 5, 6, 0x0f, 0x20, 0x3f, 0x40, 0x45, 0x4f, 0x50, 0x60, 0x80, 0xff,
+            ] {
+                let mut b = base.clone();
+                b[at] = v;
+                variants.push((link, b, n));
+                let mut b = base.clone();
+                b[at] ^= v;
+                variants.push((link, b, n + 7));
+            }
+        }
+        // The IPv4 total length / IPv6 payload length field, wherever the IP header starts.
+        let ip_at = match link {
+            1 => 14,
+            113 => 16,
+            276 => 20,
+            _ => 0,
+        };
+        let len_at = if base[ip_at] >> 4 == 4 {
+            ip_at + 2
+        } else {
+            ip_at + 4
+        };
+        for len in [0u16, 1, 19, 20, 39, 40, 41, 59, 60, 61, 80, 1500, u16::MAX] {
+            for extra in [0usize, 30] {
+                let mut b = base.clone();
+                b[len_at..len_at + 2].copy_from_slice(&len.to_be_bytes());
+                b.extend(std::iter::repeat_n(0xee, extra)); // padding after the packet
+                let n = b.len() as u32;
+                variants.push((link, b.clone(), n));
+                variants.push((link, b, n + 100));
+            }
+        }
+    }
+    let frames = variants
+        .iter()
+        .enumerate()
+        .map(|(i, (link, data, orig_len))| Frame {
+            number: i as u64 + 1,
+            ts: Timestamp::new(1_700_000_000, 0),
+            link: LinkType(*link),
+            data,
+            orig_len: *orig_len,
+        });
+    let taken = paths_agree(frames);
+    assert!(
+        taken > variants.len() as u64 / 4,
+        "{taken} of {}",
+        variants.len()
+    );
+}
+
+/// Frames the fast path must leave to the general one.
+#[test]
+fn fast_path_declines_what_it_does_not_handle() {
+    let mut d = decoder();
+    let (t, tagged) = vlan(0x8100, 5, 0x0800, &segment4());
+    let (_, frags) = fragments(7, 3, 16);
+    let mut hop = vec![6, 0, 1, 4, 0, 0, 0, 0];
+    hop.extend(tcp(1, 2, 3, 4, PSH_ACK, HELLO));
+    let declined: Vec<(u32, Vec<u8>)> = vec![
+        (1, eth(t, &tagged)),
+        (1, eth(0x0800, &frags[0])),
+        (1, eth(0x0800, &frags[1])),
+        (1, eth(0x86dd, &ipv6(0, &hop))),
+        (1, eth(0x0800, &ipv4(17, &udp(1, 2, HELLO)))),
+        (1, eth(0x0806, &[0; 28])),
+        (0, [&2u32.to_le_bytes()[..], &segment4()].concat()),
+        (9, segment4()),
+    ];
+    for (link, data) in &declined {
+        assert_eq!(
+            d.decode_fast(&frame(*link, data)),
+            None,
+            "{link} {data:02x?}"
+        );
+    }
+    assert_eq!(d.stats(), &DecodeStats::default());
+}

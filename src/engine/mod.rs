@@ -165,7 +165,10 @@ impl Frontend {
         if (frame.data.len() as u64) < u64::from(frame.orig_len) {
             self.stats.truncated_packets += 1;
         }
-        match self.decoder.decode(frame) {
+        if let Some(seg) = self.decoder.decode_fast(frame) {
+            return Some(seg);
+        }
+        match self.decoder.decode_general(frame) {
             Decoded::Tcp(seg) => Some(seg),
             Decoded::Malformed(_) => {
                 self.stats.decode_errors += 1;
