@@ -80,16 +80,40 @@ thread_local! {
     /// a few builds sending the same hello, and JA3's MD5 and JA4's two SHA-256 with their
     /// strings were a visible share of a run. The key is the fields themselves, compared in
     /// full, so a hit is always exact.
-    static HELLOS: std::cell::RefCell<std::collections::HashMap<Vec<u16>, ClientPrints, foldhash::fast::RandomState>> =
-        std::cell::RefCell::new(std::collections::HashMap::default());
+    static HELLOS: std::cell::RefCell<Memo<ClientPrints>> =
+        std::cell::RefCell::new(Memo::default());
 }
 
 thread_local! {
     /// JA3S and its string by the ServerHello fields they are made of (legacy version, suite,
     /// extensions, in full): a server answers its clients alike, and the string's formatting
     /// and MD5 were a visible share of analysing a flow.
-    static SERVER_HELLOS: std::cell::RefCell<std::collections::HashMap<Vec<u16>, ServerPrints, foldhash::fast::RandomState>> =
-        std::cell::RefCell::new(std::collections::HashMap::default());
+    static SERVER_HELLOS: std::cell::RefCell<Memo<ServerPrints>> =
+        std::cell::RefCell::new(Memo::default());
+}
+
+/// Fingerprints by the hello fields they are made of.
+type Memo<V> = std::collections::HashMap<Vec<u16>, V, foldhash::fast::RandomState>;
+
+/// `make()`, or what it gave before for `key` on this thread (the memory starts over when it
+/// holds [`MAX_REMEMBERED_HELLOS`]).
+fn remembered<V: Clone>(
+    memo: &'static std::thread::LocalKey<std::cell::RefCell<Memo<V>>>,
+    key: Vec<u16>,
+    make: impl FnOnce() -> V,
+) -> V {
+    if let Some(hit) = memo.with(|m| m.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let value = make();
+    memo.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MAX_REMEMBERED_HELLOS {
+            m.clear();
+        }
+        m.insert(key, value.clone());
+    });
+    value
 }
 
 /// `(ja3s, ja3s_full)` of a ServerHello.
@@ -101,19 +125,10 @@ fn server_fingerprints(sh: &ServerHelloInfo) -> ServerPrints {
     key.push(sh.legacy_version);
     key.push(sh.cipher_suite);
     key.extend_from_slice(&sh.extensions);
-    if let Some(hit) = SERVER_HELLOS.with(|h| h.borrow().get(&key).cloned()) {
-        return hit;
-    }
-    let full = ja3s_string(sh);
-    let prints = (full.as_deref().map(md5_hex), full);
-    SERVER_HELLOS.with(|h| {
-        let mut h = h.borrow_mut();
-        if h.len() >= MAX_REMEMBERED_HELLOS {
-            h.clear();
-        }
-        h.insert(key, prints.clone());
-    });
-    prints
+    remembered(&SERVER_HELLOS, key, || {
+        let full = ja3s_string(sh);
+        (full.as_deref().map(md5_hex), full)
+    })
 }
 
 /// Every field of `ch` that JA3 or JA4 reads, length-prefixed.
@@ -145,29 +160,19 @@ fn hello_key(ch: &ClientHelloInfo) -> Vec<u16> {
 }
 
 fn client_fingerprints(ch: &ClientHelloInfo) -> ClientPrints {
-    let key = hello_key(ch);
-    if let Some(hit) = HELLOS.with(|h| h.borrow().get(&key).cloned()) {
-        return hit;
-    }
-    let ja3_full = ja3_string(ch);
-    let (ja4, ja4_r) = match ja4(ch) {
-        Some((h, r)) => (Some(h), Some(r)),
-        None => (None, None),
-    };
-    let prints = ClientPrints {
-        ja3: ja3_full.as_deref().map(md5_hex),
-        ja3_full,
-        ja4,
-        ja4_r,
-    };
-    HELLOS.with(|h| {
-        let mut h = h.borrow_mut();
-        if h.len() >= MAX_REMEMBERED_HELLOS {
-            h.clear();
+    remembered(&HELLOS, hello_key(ch), || {
+        let ja3_full = ja3_string(ch);
+        let (ja4, ja4_r) = match ja4(ch) {
+            Some((h, r)) => (Some(h), Some(r)),
+            None => (None, None),
+        };
+        ClientPrints {
+            ja3: ja3_full.as_deref().map(md5_hex),
+            ja3_full,
+            ja4,
+            ja4_r,
         }
-        h.insert(key, prints.clone());
-    });
-    prints
+    })
 }
 
 /// The JA3 string of a ClientHello; `None` for an SSLv2-format hello.
