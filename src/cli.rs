@@ -100,8 +100,8 @@ pub struct ReadArgs {
     /// `failed`, a failed handshake).
     #[arg(long, value_enum, value_name = "WHAT")]
     pub fail_on: Option<FailOn>,
-    /// Worker threads following the flows (default: the number of CPUs). The output is the
-    /// same for any number.
+    /// Threads in all (default: the number of CPUs): the reading thread follows a part of the
+    /// flows itself, N - 1 workers the rest. The output is the same for any number.
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
     /// Flow limits, policy and trust roots.

@@ -45,16 +45,21 @@ pub struct EngineOptions {
     /// handshake still undecided is reported as it stands (usually `incomplete`), with a note.
     /// Default 10 (`tlsnoop live --timeout`).
     pub decide_timeout_secs: i64,
-    /// Flow tables that share the limits bounding all flows together (`max_flows`,
-    /// `max_total_buffered`): each table holds to its share (`read --threads`); notes name the
-    /// whole limit. Default 1.
-    pub shards: usize,
+    /// This table's part of the flows, in [`SHARE_UNITS`]ths, and so of the limits that bound
+    /// all flows together (`max_flows`, `max_total_buffered`) when several tables share them
+    /// (`read --threads`); notes name the whole limit. Default [`SHARE_UNITS`] (all of it).
+    pub share: u32,
 }
 
+/// What [`EngineOptions::share`] counts in.
+pub const SHARE_UNITS: u32 = 1024;
+
 impl EngineOptions {
-    /// One table's share of a limit that bounds all flows together.
+    /// This table's share of a limit that bounds all flows together.
     pub fn table_share(&self, whole: usize) -> usize {
-        whole / self.shards.max(1)
+        let part =
+            whole as u128 * u128::from(self.share.min(SHARE_UNITS)) / u128::from(SHARE_UNITS);
+        usize::try_from(part).unwrap_or(usize::MAX)
     }
 }
 
@@ -65,7 +70,7 @@ impl Default for EngineOptions {
             server_ports: Vec::new(),
             report_when_decided: false,
             decide_timeout_secs: 10,
-            shards: 1,
+            share: SHARE_UNITS,
         }
     }
 }

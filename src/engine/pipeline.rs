@@ -1,22 +1,23 @@
 //! Reading inputs end to end, on one thread or several (`read --threads N`).
 //!
 //! The calling thread reads and decodes every frame ([`Frontend`]). With one thread it also
-//! follows the flows, analyses and renders each finished record. With N it hands each TCP
-//! segment, copied into a batch, to the worker that owns its connection (a hash of the address
-//! pair, the same for both directions); each worker has its own [`FlowTable`], analyses and
-//! renders what it finishes and passes it back with its marks. Either way the records go
+//! follows the flows, analyses and renders each finished record. With N it follows a part of
+//! the connections itself and hands each TCP segment of the others, copied into a batch, to the
+//! one of N - 1 workers that owns its connection (a hash of the address pair, the same for both
+//! directions: see [`Split`]); each worker has its own [`FlowTable`], analyses and renders what
+//! it finishes and passes it back with its marks. Either way the records go
 //! through one [`Merge`], which numbers them and releases them in the order set by the flows
 //! themselves (see [`super::order`]), so output is byte for byte the same for any N.
 //!
 //! Each worker's queue holds at most [`QUEUE_BATCHES`] batches, so a slow worker slows the
 //! reader instead of growing memory. Limits that bound all flows together (`max_flows`,
-//! `max_total_buffered`) are shared evenly between the workers' tables
+//! `max_total_buffered`) are shared between the tables as the connections are
 //! ([`EngineOptions::table_share`]).
 
 use super::conn::FrameCtx;
 use super::order::{Merge, OrderKey, Passed};
 use super::table::FlowTable;
-use super::{EngineOptions, Frontend};
+use super::{EngineOptions, Frontend, SHARE_UNITS};
 use crate::analysis::{self, Context};
 use crate::capture::{self, CaptureError, Frame};
 use crate::decode::{TcpFlags, TcpSegment};
@@ -301,6 +302,7 @@ enum ToWorker {
 }
 
 struct FromWorker {
+    /// The worker's table: 1 for the first worker (0 is the reader's own).
     worker: usize,
     passed: Passed<Rendered>,
     /// The worker's table counters so far.
@@ -311,10 +313,62 @@ struct FromWorker {
     spent: Option<Batch>,
 }
 
-/// The worker owning connection `key`.
-fn shard_of(key: &FlowKey, n: usize) -> usize {
-    let h = foldhash::fast::FixedState::with_seed(0x0074_6c73_6e6f_6f70).hash_one(key);
-    (h % n as u64) as usize
+/// How the connections are shared out: the reading thread follows a part of them itself in
+/// table 0 (reading and decoding every frame is a worker's load of its own, so it takes less
+/// than an even part, and none once there are enough workers), the workers the rest evenly,
+/// by a hash of the address pair (the same for both directions).
+///
+/// A reader that only dispatched would make N + 1 busy threads on N cores; its own part keeps
+/// exactly N busy. The split changes only who does the work: the output is the same for any.
+#[derive(Debug, Clone)]
+struct Split {
+    /// Owner of each [`SHARE_UNITS`]th of the hash space: 0 the reader, w + 1 worker w.
+    owner: Vec<u8>,
+    tables: usize,
+}
+
+/// What reading, decoding and dispatching every frame, merging and writing the records costs,
+/// in hundredths of what following all the flows costs (measured on the benchmark capture,
+/// `benches/compare.sh`: see the README's speed section).
+const READER_COST_PCT: i64 = 29;
+
+impl Split {
+    /// The split for `threads` threads in all (the reader and `threads - 1` workers).
+    fn new(threads: usize) -> Self {
+        let tables = threads.clamp(1, usize::from(u8::MAX));
+        let units = i64::from(SHARE_UNITS);
+        let n = tables as i64;
+        // Each thread's load is (reader cost + flows) / n: the reader's part of the flows is
+        // what is left of that once its own cost is paid.
+        let own = ((units * (100 + READER_COST_PCT) / n - units * READER_COST_PCT) / 100)
+            .clamp(if tables == 1 { units } else { 0 }, units);
+        let workers = (tables - 1).max(1) as i64;
+        let owner = (0..units)
+            .map(|u| {
+                if u < own {
+                    0
+                } else {
+                    // At most `workers` ≤ 254, so the owner fits.
+                    u8::try_from(1 + (u - own) * workers / (units - own)).unwrap_or(u8::MAX)
+                }
+            })
+            .collect();
+        Split { owner, tables }
+    }
+
+    /// The table following connection `key`.
+    fn table_of(&self, key: &FlowKey) -> usize {
+        let h = foldhash::fast::FixedState::with_seed(0x0074_6c73_6e6f_6f70).hash_one(key);
+        // The top 32 bits scaled to [0, SHARE_UNITS).
+        let unit = (((h >> 32) * u64::from(SHARE_UNITS)) >> 32) as usize;
+        usize::from(self.owner.get(unit).copied().unwrap_or(0))
+    }
+
+    /// Table `t`'s part, in [`SHARE_UNITS`]ths.
+    fn share(&self, t: usize) -> u32 {
+        let n = self.owner.iter().filter(|&&o| usize::from(o) == t).count();
+        u32::try_from(n).unwrap_or(SHARE_UNITS)
+    }
 }
 
 fn worker(
@@ -377,20 +431,24 @@ fn worker(
     }
 }
 
-/// The calling thread reads and dispatches; `job.threads` workers follow the flows.
+/// The calling thread reads, dispatches and follows its own part of the flows;
+/// `job.threads - 1` workers follow the rest.
 fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Result<Outcome> {
-    let n = job.threads;
-    let mut opts = job.opts.clone();
-    opts.shards = n;
+    let split = Split::new(job.threads);
+    let n = split.tables;
     let ctx = job.ctx;
     let render = job.render;
+    let opts_for = |t: usize| EngineOptions {
+        share: split.share(t),
+        ..job.opts.clone()
+    };
     std::thread::scope(|scope| {
         let (res_tx, res_rx) = mpsc::channel::<FromWorker>();
-        let mut to: Vec<mpsc::SyncSender<ToWorker>> = Vec::with_capacity(n);
-        for id in 0..n {
+        let mut to: Vec<mpsc::SyncSender<ToWorker>> = Vec::with_capacity(n - 1);
+        for id in 1..n {
             let (tx, rx) = mpsc::sync_channel::<ToWorker>(QUEUE_BATCHES);
             let res_tx = res_tx.clone();
-            let opts = opts.clone();
+            let opts = opts_for(id);
             std::thread::Builder::new()
                 .name(format!("tlsnoop-worker-{id}"))
                 .spawn_scoped(scope, move || worker(id, opts, ctx, render, rx, res_tx))
@@ -400,18 +458,21 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
         drop(res_tx);
         let mut d = Dispatch {
             to,
-            batches: (0..n).map(|_| Batch::new()).collect(),
+            batches: (1..n).map(|_| Batch::new()).collect(),
             pool: Vec::new(),
             merge: Merge::new(n),
             res: res_rx,
-            stats: vec![Stats::default(); n],
-            written: vec![0; n],
+            stats: vec![Stats::default(); n - 1],
+            written: vec![0; n - 1],
             ended: 0,
         };
         let mut front = Frontend::new(&job.opts.limits);
+        let mut own = FlowTable::new(opts_for(0));
+        let mut fin = Finisher::new(ctx, render());
         let mut out = Outcome::default();
         for (i, path) in paths.iter().enumerate() {
             front.begin_input(i);
+            own.input = i;
             let mut sink_err: Option<io::Error> = None;
             let mut bytes = 0u64;
             let mut info = read_one(path, &mut out, &mut |frame| {
@@ -421,17 +482,32 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                     frame: frame.number.saturating_add(1),
                 };
                 if let Some(seg) = front.decode(frame) {
-                    let w = shard_of(&FlowKey::of(seg.src, seg.dst), n);
-                    if let Some(b) = d.batches.get_mut(w) {
-                        b.push(&seg, frame.number, frame.ts, clock);
-                        if b.full() {
-                            d.send(w, i, clock, next);
+                    match split.table_of(&FlowKey::of(seg.src, seg.dst)) {
+                        0 => {
+                            let f = FrameCtx {
+                                number: frame.number,
+                                ts: frame.ts,
+                            };
+                            own.segment(&seg, f, clock);
+                        }
+                        t => {
+                            if let Some(b) = d.batches.get_mut(t - 1) {
+                                b.push(&seg, frame.number, frame.ts, clock);
+                                if b.full() {
+                                    d.send(t - 1, i, clock, next);
+                                }
+                            }
                         }
                     }
                 }
                 bytes += frame.data.len() as u64 + 16;
+                if frame.number % RELEASE_FRAMES == 0 {
+                    own.advance(clock);
+                    let p = own.order.pass(clock, next, &mut |n| fin.finish(n));
+                    d.merge.accept(0, p);
+                }
                 if frame.number % SYNC_FRAMES == 0 {
-                    for w in 0..n {
+                    for w in 0..n - 1 {
                         d.send(w, i, clock, next);
                     }
                     if let Err(e) = d.drain(sink) {
@@ -441,23 +517,29 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                 }
                 if frame.number % PROGRESS_FRAMES == 0 {
                     if let Some(p) = job.progress.as_mut() {
-                        let flows = d.stats.iter().map(|s| s.tcp_flows).sum();
-                        let tls = d.written.iter().sum();
+                        let flows =
+                            own.stats.tcp_flows + d.stats.iter().map(|s| s.tcp_flows).sum::<u64>();
+                        let tls = fin.written + d.written.iter().sum::<u64>();
                         p(&progress_of(&front, i, bytes, flows, tls));
                     }
                 }
                 ControlFlow::Continue(())
             });
             front.finish();
-            for w in 0..n {
+            for w in 0..n - 1 {
                 d.send(w, i, front.clock, front.next_key());
                 if let Some(tx) = d.to.get(w) {
                     // A worker gone means it panicked; the scope reports that when it ends.
                     let _ = tx.send(ToWorker::End(i));
                 }
             }
+            own.end_input();
+            let p = own
+                .order
+                .pass(Timestamp::MAX, OrderKey::end_of(i), &mut |n| fin.finish(n));
+            d.merge.accept(0, p);
             // Every worker answers an End once: wait for all of them.
-            while d.ended < n {
+            while d.ended < n - 1 {
                 match d.res.recv() {
                     Ok(r) => d.take(r),
                     Err(_) => return Err(io::Error::other("a worker thread stopped")),
@@ -473,6 +555,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
         }
         drop(d.to);
         out.stats = front.stats.clone();
+        out.stats += &own.stats;
         for s in &d.stats {
             out.stats += s;
         }
@@ -517,10 +600,10 @@ impl Dispatch {
     }
 
     fn take(&mut self, r: FromWorker) {
-        if let Some(s) = self.stats.get_mut(r.worker) {
+        if let Some(s) = self.stats.get_mut(r.worker.wrapping_sub(1)) {
             *s = r.stats;
         }
-        if let Some(x) = self.written.get_mut(r.worker) {
+        if let Some(x) = self.written.get_mut(r.worker.wrapping_sub(1)) {
             *x = r.written;
         }
         self.merge.accept(r.worker, r.passed);
@@ -537,5 +620,70 @@ impl Dispatch {
             self.take(r);
         }
         release(&mut self.merge, sink)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn key(i: u32) -> FlowKey {
+        let a = SocketAddr::new(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), 40000);
+        let b = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 443);
+        FlowKey::of(a, b)
+    }
+
+    #[test]
+    fn the_reader_takes_less_than_a_worker_and_none_once_there_are_enough() {
+        let parts = |threads: usize| {
+            let s = Split::new(threads);
+            (0..s.tables).map(|t| s.share(t)).collect::<Vec<_>>()
+        };
+        // (1 + 0.29) / 2 - 0.29 of 1024 for the reader, the rest to the one worker.
+        assert_eq!(parts(2), vec![363, 661]);
+        assert_eq!(parts(3), vec![143, 441, 440]);
+        assert_eq!(parts(5)[0], 0);
+        for threads in 2..=16 {
+            let p = parts(threads);
+            assert_eq!(p.len(), threads);
+            assert_eq!(p.iter().sum::<u32>(), SHARE_UNITS, "{threads} threads");
+            let worker = p.get(1).copied().unwrap_or(0);
+            assert!(p.iter().skip(1).all(|&w| w.abs_diff(worker) <= 1), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn connections_go_to_their_tables_in_proportion_and_both_directions_alike() {
+        let s = Split::new(2);
+        let mut count = [0u32; 2];
+        for i in 0..100_000 {
+            let k = key(i);
+            let t = s.table_of(&k);
+            if let Some(c) = count.get_mut(t) {
+                *c += 1;
+            }
+        }
+        // 363/1024 = 35.4% of the connections for the reader, within a percent.
+        assert!((34_400..36_500).contains(&count[0]), "{count:?}");
+        assert_eq!(count[0] + count[1], 100_000);
+        let a = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3)), 51000);
+        let b = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 9, 8, 7)), 443);
+        assert_eq!(
+            s.table_of(&FlowKey::of(a, b)),
+            s.table_of(&FlowKey::of(b, a))
+        );
+    }
+
+    #[test]
+    fn limits_are_shared_as_the_connections_are() {
+        let s = Split::new(2);
+        let opts = |t: usize| EngineOptions {
+            share: s.share(t),
+            ..EngineOptions::default()
+        };
+        assert_eq!(opts(0).table_share(1024), 363);
+        assert_eq!(opts(1).table_share(1024), 661);
+        assert_eq!(EngineOptions::default().table_share(usize::MAX), usize::MAX);
     }
 }
