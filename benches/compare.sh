@@ -14,8 +14,13 @@
 #                         `cargo build --release` if missing)
 #   OUTDIR=DIR            where the outputs go (default FILE.compare/); they are kept
 #   GEN_ARGS=...          arguments for gen_bench.py when FILE has to be made
+#   ROUNDS=N              runs of each tool but tshark, the fastest one shown (default 3; tshark
+#                         runs once: it takes minutes, long enough for the host's bursts to even
+#                         out, where a run of seconds can lose half its speed to one)
 #
-# What it runs (each once, after `cat FILE > /dev/null` has put the file in the page cache),
+# What it runs (each ROUNDS times, each run after `cat FILE > /dev/null` has put the file in the
+# page cache again: this VM's DAMON pages cold page-cache memory out at up to 128 MB/s, so one warm-up
+# at the start leaves the later tools reading part of the file from disk),
 # every command under /usr/bin/time -v (apt-get install -y time):
 #   tlsnoop read --format jsonl -q [-j 1 | -j 2] FILE -o OUT    (-j rows only if `tlsnoop read
 #                                                                --help` mentions --threads)
@@ -42,6 +47,8 @@ ROOT=$(cd "$HERE/.." && pwd)
 PY=${PYTHON:-python3}
 TSHARK=${TSHARK:-1}
 SSLDUMP=${SSLDUMP:-1}
+ROUNDS=${ROUNDS:-3}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive number"
 BASELINE=${BASELINE:-}
 TLSNOOP=${TLSNOOP:-$ROOT/target/release/tlsnoop}
 
@@ -112,36 +119,50 @@ EOF
 }
 
 # ---- one timed run: run NAME OUTFILE CMD... (stdout of CMD goes to OUTFILE)
-declare -A SECS CPU RSS RC
+declare -A SECS CPU RSS RC ALL
 NAMES=()
 run() {
     local name=$1 out=$2; shift 2
-    echo "== $name: $*"
-    local tf=$OUTDIR/$name.time
-    set +e
-    /usr/bin/time -v -o "$tf" "$@" >"$out" 2>"$OUTDIR/$name.stderr"
-    RC[$name]=$?
-    set -e
-    local el kb us ss
-    el=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$tf")
-    kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tf")
-    us=$(sed -n 's/.*User time (seconds): //p' "$tf")
-    ss=$(sed -n 's/.*System time (seconds): //p' "$tf")
-    CPU[$name]=$(awk -v u="$us" -v s="$ss" 'BEGIN { printf "%.2f", u + s }')
-    SECS[$name]=$(awk -v t="$el" 'BEGIN { n = split(t, a, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + a[i]; printf "%.2f", s }')
-    RSS[$name]=$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')
+    local rounds=$ROUNDS
+    [[ $name == tshark ]] && rounds=1
+    echo "== $name ($rounds×): $*"
+    local tf=$OUTDIR/$name.time all="" r
+    for ((r = 1; r <= rounds; r++)); do
+        cat "$FILE" >/dev/null
+        set +e
+        /usr/bin/time -v -o "$tf.$r" "$@" >"$out" 2>"$OUTDIR/$name.stderr"
+        local rc=$?
+        set -e
+        local el kb us ss secs
+        el=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$tf.$r")
+        secs=$(awk -v t="$el" 'BEGIN { n = split(t, a, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + a[i]; printf "%.2f", s }')
+        all+=" $secs"
+        # The fastest run is kept (its CPU time and RSS with it); any failing run fails the row.
+        if [[ $r == 1 || $rc != 0 ]] || awk -v a="$secs" -v b="${SECS[$name]}" 'BEGIN { exit !(a < b) }'; then
+            kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tf.$r")
+            us=$(sed -n 's/.*User time (seconds): //p' "$tf.$r")
+            ss=$(sed -n 's/.*System time (seconds): //p' "$tf.$r")
+            CPU[$name]=$(awk -v u="$us" -v s="$ss" 'BEGIN { printf "%.2f", u + s }')
+            SECS[$name]=$secs
+            RSS[$name]=$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')
+            cp "$tf.$r" "$tf"
+        fi
+        if [[ $rc != 0 ]]; then
+            RC[$name]=$rc
+            echo "   exit status $rc; stderr: $(tail -3 "$OUTDIR/$name.stderr" | tr '\n' ' ')" >&2
+            break
+        fi
+        RC[$name]=0
+    done
+    rm -f "$tf".[0-9]*
+    ALL[$name]=$all
     NAMES+=("$name")
-    if [[ ${RC[$name]} != 0 ]]; then
-        echo "   exit status ${RC[$name]}; stderr: $(tail -3 "$OUTDIR/$name.stderr" | tr '\n' ' ')" >&2
-    fi
 }
 
 echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n): $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== tlsnoop: $TLSNOOP ($("$TLSNOOP" --version 2>/dev/null || echo '?'); -j/--threads: $([[ $THREADS == 1 ]] && echo yes || echo no))"
 read -r BYTES PACKETS CONNS < <(facts "$FILE")
 echo "== $FILE: $BYTES bytes, $PACKETS packets, $([[ $CONNS -ge 0 ]] && echo "$CONNS TCP connections" || echo "TCP connections not counted (not an Ethernet classic pcap)")"
-echo "== warming the page cache: cat FILE > /dev/null"
-cat "$FILE" >/dev/null
 
 TN=(read --format jsonl -q)
 if [[ $THREADS == 1 ]]; then
@@ -178,6 +199,8 @@ for n in "${NAMES[@]}"; do
 done
 echo "(seconds: wall clock; vs tshark = tshark's seconds / this row's; vs -j1 = tlsnoop -j1's seconds / -j2's;"
 echo " CPU s = user + system time, steadier than the wall clock on a busy machine)"
+echo "every run's seconds:"
+for n in "${NAMES[@]}"; do printf '  %-12s%s\n' "$n" "${ALL[$n]}"; done
 
 # ---- the checks
 echo
