@@ -45,20 +45,22 @@ pub struct EngineOptions {
     /// handshake still undecided is reported as it stands (usually `incomplete`), with a note.
     /// Default 10 (`tlsnoop live --timeout`).
     pub decide_timeout_secs: i64,
-    /// This table's part of the flows, in [`SHARE_UNITS`]ths, and so of the limits that bound
-    /// all flows together (`max_flows`, `max_total_buffered`) when several tables share them
-    /// (`read --threads`); notes name the whole limit. Default [`SHARE_UNITS`] (all of it).
-    pub share: u32,
+    /// This table's part of the flows, as a range of [`SHARE_UNITS`]ths, and so of the limits
+    /// that bound all flows together (`max_flows`, `max_total_buffered`) when several tables
+    /// share them (`read --threads`); notes name the whole limit. Default all of it.
+    pub share: std::ops::Range<u32>,
 }
 
 /// What [`EngineOptions::share`] counts in.
 pub const SHARE_UNITS: u32 = 1024;
 
 impl EngineOptions {
-    /// This table's share of a limit that bounds all flows together.
+    /// This table's share of a limit that bounds all flows together: the tables' shares add up
+    /// to exactly `whole`.
     pub fn table_share(&self, whole: usize) -> usize {
-        let part =
-            whole as u128 * u128::from(self.share.min(SHARE_UNITS)) / u128::from(SHARE_UNITS);
+        let upto =
+            |u: u32| whole as u128 * u128::from(u.min(SHARE_UNITS)) / u128::from(SHARE_UNITS);
+        let part = upto(self.share.end).saturating_sub(upto(self.share.start));
         usize::try_from(part).unwrap_or(usize::MAX)
     }
 }
@@ -70,7 +72,7 @@ impl Default for EngineOptions {
             server_ports: Vec::new(),
             report_when_decided: false,
             decide_timeout_secs: 10,
-            share: SHARE_UNITS,
+            share: 0..SHARE_UNITS,
         }
     }
 }

@@ -364,10 +364,17 @@ impl Split {
         usize::from(self.owner.get(unit).copied().unwrap_or(0))
     }
 
-    /// Table `t`'s part, in [`SHARE_UNITS`]ths.
-    fn share(&self, t: usize) -> u32 {
-        let n = self.owner.iter().filter(|&&o| usize::from(o) == t).count();
-        u32::try_from(n).unwrap_or(SHARE_UNITS)
+    /// Table `t`'s part: the [`SHARE_UNITS`]ths it owns (one run: owners only grow along
+    /// the hash space).
+    fn share(&self, t: usize) -> std::ops::Range<u32> {
+        let unit = |i: usize| u32::try_from(i).unwrap_or(SHARE_UNITS);
+        let start = self
+            .owner
+            .iter()
+            .take_while(|&&o| usize::from(o) < t)
+            .count();
+        let len = self.owner.iter().filter(|&&o| usize::from(o) == t).count();
+        unit(start)..unit(start + len)
     }
 }
 
@@ -638,7 +645,9 @@ mod tests {
     fn the_reader_takes_less_than_a_worker_and_none_once_there_are_enough() {
         let parts = |threads: usize| {
             let s = Split::new(threads);
-            (0..s.tables).map(|t| s.share(t)).collect::<Vec<_>>()
+            (0..s.tables)
+                .map(|t| s.share(t).len() as u32)
+                .collect::<Vec<_>>()
         };
         // (1 + 0.29) / 2 - 0.29 of 1024 for the reader, the rest to the one worker.
         assert_eq!(parts(2), vec![363, 661]);
@@ -684,6 +693,22 @@ mod tests {
         };
         assert_eq!(opts(0).table_share(1024), 363);
         assert_eq!(opts(1).table_share(1024), 661);
+        // The parts add up to the whole limit, whatever it is.
+        for whole in [1, 7, 200_000, 64 << 20] {
+            for threads in 2..=5 {
+                let s = Split::new(threads);
+                let sum: usize = (0..threads)
+                    .map(|t| {
+                        EngineOptions {
+                            share: s.share(t),
+                            ..EngineOptions::default()
+                        }
+                        .table_share(whole)
+                    })
+                    .sum();
+                assert_eq!(sum, whole, "{threads} threads");
+            }
+        }
         assert_eq!(EngineOptions::default().table_share(usize::MAX), usize::MAX);
     }
 }
