@@ -25,34 +25,43 @@ impl TlsFlow {
         let skip = d.hs_skip.min(body.len());
         d.hs_skip -= skip;
         body = body.get(skip..).unwrap_or_default();
-        d.hs.extend_from_slice(body);
         // The header scan walked this same stream as the record's bytes came in; the next
         // record's scan starts afresh at what is left in `hs`.
         let oversized = d.hs_oversized.take();
         d.hs_scan = 0;
-        // Offset in the stream the scan walked of `hs[0]`.
-        let mut pos = 0;
+        // Messages are parsed where they lie: in the record body itself when no partial message
+        // was waiting (the usual case), else in `hs` with the body appended. Only what is left
+        // of a message still incomplete is kept in `hs` (copying each message out, and shifting
+        // the rest of `hs` down after each, had been a visible share of a handshake's cost).
+        let mut buf = std::mem::take(&mut d.hs);
+        let joined = !buf.is_empty();
+        if joined {
+            buf.extend_from_slice(body);
+        }
+        let stream: &[u8] = if joined { &buf } else { body };
+        let epoch = d.hs_epoch;
+        // Offset in `stream` (the stream the scan walked, from `hs[0]`) of the next message.
+        let mut off = 0;
         loop {
-            let Some(d) = self.dirs.get_mut(i) else {
-                return;
-            };
-            let (ty, len) = match d.hs.get(..4) {
+            let rest = stream.get(off..).unwrap_or_default();
+            let (ty, len) = match rest.get(..4) {
                 Some([t, a, b, c]) => (
                     *t,
                     usize::from(*a) << 16 | usize::from(*b) << 8 | usize::from(*c),
                 ),
-                _ => return,
+                _ => break,
             };
             if len > limit {
                 // Skip it: drop what is here of it, and the rest as it comes.
-                let have = d.hs.len().min(4 + len);
-                d.hs.drain(..have);
-                d.hs_skip = 4 + len - have;
+                let have = rest.len().min(4 + len);
+                if let Some(d) = self.dirs.get_mut(i) {
+                    d.hs_skip = 4 + len - have;
+                }
                 let at = match oversized {
-                    Some((p, f)) if p == pos => f,
+                    Some((p, f)) if p == off => f,
                     _ => frame,
                 };
-                pos += 4 + len;
+                off += have;
                 let name = crate::names::handshake_type(ty).unwrap_or("unknown");
                 let flag = if self.limits.max_handshake_message < self.limits.max_handshake_bytes {
                     self.hits.max_handshake_message += 1;
@@ -73,14 +82,32 @@ impl TlsFlow {
                 );
                 continue;
             }
-            if d.hs.len() < 4 + len {
-                return;
+            let Some(msg) = rest.get(..4 + len) else {
+                break;
+            };
+            off += 4 + len;
+            if let Some(d) = self.dirs.get_mut(i) {
+                d.messages += 1;
             }
-            let msg: Vec<u8> = d.hs.drain(..4 + len).collect();
-            pos += 4 + len;
-            d.messages += 1;
-            self.message(from, ty, &msg, frame, rec);
+            self.message(from, ty, msg, frame, rec);
+            if self.dirs.get(i).is_none_or(|d| d.hs_epoch != epoch) {
+                // The message emptied the partial messages (a TLS 1.3 ServerHello: what
+                // follows is encrypted): the rest of this record goes with them.
+                off = stream.len();
+                break;
+            }
         }
+        let Some(d) = self.dirs.get_mut(i) else {
+            return;
+        };
+        // `hs` is empty here (taken above, and whatever cleared it left it empty).
+        if joined {
+            buf.drain(..off.min(buf.len()));
+        } else {
+            buf.clear();
+            buf.extend_from_slice(body.get(off..).unwrap_or_default());
+        }
+        d.hs = buf;
     }
 
     pub(super) fn message(

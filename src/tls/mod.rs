@@ -53,6 +53,9 @@ struct Dir {
     hs_scan: usize,
     /// …and the offset of an oversized message's header and the frame that completed it.
     hs_oversized: Option<(usize, u64)>,
+    /// Times `hs` was emptied by [`Dir::clear_hs`] (so that a message that empties it while
+    /// `hs` is being parsed is noticed).
+    hs_epoch: u32,
     /// Records of this direction are encrypted.
     encrypted: bool,
     /// Framing lost after a gap; waiting for a plausible record header.
@@ -83,6 +86,7 @@ impl Dir {
     /// Empties the partial handshake messages (and the header scan that walks them).
     fn clear_hs(&mut self) {
         self.hs.clear();
+        self.hs_epoch = self.hs_epoch.wrapping_add(1);
         self.hs_scan = 0;
         self.hs_oversized = None;
     }
