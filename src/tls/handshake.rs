@@ -488,4 +488,28 @@ mod tests {
               limit (1000 bytes); skipped (see --max-handshake-message)"]
         );
     }
+
+    #[test]
+    fn messages_are_parsed_in_their_record_and_across_records() {
+        let (mut t, mut rec) = flow(1024);
+        let s = Sender::Server;
+        // Record 1 (frame 40): a HelloRequest whole, then two bytes of a ServerHelloDone
+        // header: only those two bytes wait for the next record.
+        let mut body = msg_header(0, 0);
+        body.extend(&msg_header(14, 0)[..2]);
+        let mut bytes = record_header(body.len());
+        bytes.extend(&body);
+        t.data(s, &bytes, 40, &mut rec);
+        assert_eq!(rec.history, "h");
+        assert_eq!(t.buffered_bytes(), 2);
+        // Record 2 (frame 41): the header's other two bytes, then another HelloRequest.
+        let mut body = msg_header(14, 0)[2..].to_vec();
+        body.extend(msg_header(0, 0));
+        let mut bytes = record_header(body.len());
+        bytes.extend(&body);
+        t.data(s, &bytes, 41, &mut rec);
+        assert_eq!(rec.history, "hnh");
+        assert_eq!(t.buffered_bytes(), 0);
+        assert!(rec.notes.is_empty(), "{:?}", rec.notes);
+    }
 }
