@@ -380,6 +380,29 @@ impl Split {
     }
 }
 
+/// What a table of a sharded run (a worker's or the reader's own) can pass on once the
+/// capture has got to `clock`, with `next` the next frame's key: flows timed out by then
+/// finished, records analysed and rendered.
+fn pass(
+    table: &mut FlowTable,
+    fin: &mut Finisher<'_>,
+    clock: Timestamp,
+    next: OrderKey,
+) -> Passed<Rendered> {
+    table.advance(clock);
+    table.order.pass(clock, next, &mut |n| fin.finish(n))
+}
+
+/// The same at the end of input `input`: every flow of the table finished.
+fn pass_end(table: &mut FlowTable, fin: &mut Finisher<'_>, input: usize) -> Passed<Rendered> {
+    table.end_input();
+    table
+        .order
+        .pass(Timestamp::MAX, OrderKey::end_of(input), &mut |n| {
+            fin.finish(n)
+        })
+}
+
 fn worker(
     id: usize,
     opts: EngineOptions,
@@ -411,21 +434,12 @@ fn worker(
                     };
                     table.segment(&seg, f, m.clock);
                 }
-                table.advance(b.clock);
-                let passed = table.order.pass(b.clock, b.next, &mut |n| fin.finish(n));
+                let passed = pass(&mut table, &mut fin, b.clock, b.next);
                 b.segs.clear();
                 b.data.clear();
                 (passed, Some(b))
             }
-            ToWorker::End(input) => {
-                table.end_input();
-                let passed = table
-                    .order
-                    .pass(Timestamp::MAX, OrderKey::end_of(input), &mut |n| {
-                        fin.finish(n)
-                    });
-                (passed, None)
-            }
+            ToWorker::End(input) => (pass_end(&mut table, &mut fin, input), None),
         };
         let reply = FromWorker {
             worker: id,
@@ -511,8 +525,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                 }
                 bytes += frame.data.len() as u64 + 16;
                 if frame.number % RELEASE_FRAMES == 0 {
-                    own.advance(clock);
-                    let p = own.order.pass(clock, next, &mut |n| fin.finish(n));
+                    let p = pass(&mut own, &mut fin, clock, next);
                     d.merge.accept(0, p);
                 }
                 if frame.number % SYNC_FRAMES == 0 {
@@ -542,10 +555,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                     let _ = tx.send(ToWorker::End(i));
                 }
             }
-            own.end_input();
-            let p = own
-                .order
-                .pass(Timestamp::MAX, OrderKey::end_of(i), &mut |n| fin.finish(n));
+            let p = pass_end(&mut own, &mut fin, i);
             d.merge.accept(0, p);
             // Every worker answers an End once: wait for all of them.
             while d.ended < n - 1 {
