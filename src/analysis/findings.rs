@@ -80,6 +80,55 @@ fn weaknesses(c: &CipherSuiteInfo) -> impl Iterator<Item = (&'static str, &'stat
         .map(|&(id, what, _)| (id, what))
 }
 
+/// Offered suite lists remembered per thread (the memory starts over when full).
+const MAX_REMEMBERED_OFFERS: usize = 1024;
+/// A longer list (a hostile hello's thousands of suites) is looked at, not remembered.
+const MAX_REMEMBERED_OFFER_LEN: usize = 512;
+
+thread_local! {
+    /// The `offer.weak_suites` message by the offered suite list, in full (so a hit is exact):
+    /// a network's clients are a few builds offering the same list, and looking up and naming
+    /// every offered suite of every flow was a visible share of analysing one.
+    static WEAK_OFFERS: std::cell::RefCell<
+        std::collections::HashMap<Box<[u16]>, Option<String>, foldhash::fast::RandomState>,
+    > = std::cell::RefCell::new(Default::default());
+}
+
+/// The `offer.weak_suites` message for a ClientHello offering `suites`, if any is weak.
+fn weak_offer(suites: &[u16]) -> Option<String> {
+    if suites.len() > MAX_REMEMBERED_OFFER_LEN {
+        return weak_offer_uncached(suites);
+    }
+    WEAK_OFFERS.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if let Some(hit) = memo.get(suites) {
+            return hit.clone();
+        }
+        let message = weak_offer_uncached(suites);
+        if memo.len() >= MAX_REMEMBERED_OFFERS {
+            memo.clear();
+        }
+        memo.insert(suites.into(), message.clone());
+        message
+    })
+}
+
+/// [`weak_offer`] worked out afresh.
+fn weak_offer_uncached(suites: &[u16]) -> Option<String> {
+    let weak: Vec<String> = suites
+        .iter()
+        .filter(|id| names::cipher_suite(**id).is_some_and(|c| weaknesses(c).next().is_some()))
+        .map(|id| suite_label(*id))
+        .collect();
+    (!weak.is_empty()).then(|| {
+        format!(
+            "the client still offers {}: {}",
+            names::count(weak.len() as u64, "weak suite"),
+            weak.join(", ")
+        )
+    })
+}
+
 /// Findings on what was negotiated and offered.
 pub fn check(n: &Negotiation, policy: &Policy) -> Vec<Finding> {
     let mut out = Out {
@@ -208,22 +257,8 @@ pub fn check(n: &Negotiation, policy: &Policy) -> Vec<Finding> {
                 ch_frame.clone(),
             );
         }
-        let weak: Vec<String> = ch
-            .cipher_suites
-            .iter()
-            .filter(|id| names::cipher_suite(**id).is_some_and(|c| weaknesses(c).next().is_some()))
-            .map(|id| suite_label(*id))
-            .collect();
-        if !weak.is_empty() {
-            out.add(
-                "offer.weak_suites",
-                format!(
-                    "the client still offers {}: {}",
-                    names::count(weak.len() as u64, "weak suite"),
-                    weak.join(", ")
-                ),
-                ch_frame.clone(),
-            );
+        if let Some(message) = weak_offer(&ch.cipher_suites) {
+            out.add("offer.weak_suites", message, ch_frame.clone());
         }
         if ch.cipher_suites.contains(&FALLBACK_SCSV) {
             out.add(
@@ -364,5 +399,31 @@ mod tests {
                 .map(|f| f.severity),
             Some(crate::record::Severity::High)
         );
+    }
+
+    #[test]
+    fn remembered_weak_offers_are_exact() {
+        let lists: [&[u16]; 5] = [
+            &[0xc02f, 0x000a],
+            &[0xc02f, 0x000a, 0x0005],
+            &[0xc02f],
+            &[0x000a, 0xc02f],
+            &[],
+        ];
+        // Twice round, so the second pass is answered from the memory.
+        for _ in 0..2 {
+            for l in lists {
+                assert_eq!(weak_offer(l), weak_offer_uncached(l), "{l:04x?}");
+            }
+        }
+        assert_eq!(weak_offer(&[0xc02f]), None);
+        assert_eq!(
+            weak_offer(&[0xc02f, 0x000a, 0x0005]).as_deref(),
+            Some("the client still offers 2 weak suites: TLS_RSA_WITH_3DES_EDE_CBC_SHA (0x000a), TLS_RSA_WITH_RC4_128_SHA (0x0005)")
+        );
+        // A list too long to remember is worked out each time, alike.
+        let long: Vec<u16> = (0..600).collect();
+        assert_eq!(weak_offer(&long), weak_offer_uncached(&long));
+        assert!(weak_offer(&long).is_some_and(|m| m.starts_with("the client still offers ")));
     }
 }

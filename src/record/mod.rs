@@ -76,6 +76,12 @@ impl<const N: usize> HexText<N> {
         // Only ASCII digits and "0x" are ever written into the buffer.
         std::str::from_utf8(&self.0).unwrap_or("0x????")
     }
+
+    /// The text's bytes, without the UTF-8 check of [`HexText::as_str`] (a JSON record writes
+    /// several a flow).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl Hex16 {

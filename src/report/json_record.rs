@@ -540,7 +540,7 @@ fn opt_hex16(out: &mut Vec<u8>, v: Option<u16>) {
 
 fn hex8(out: &mut Vec<u8>, v: u8) {
     out.push(b'"');
-    out.extend_from_slice(Hex8(v).text().as_str().as_bytes());
+    out.extend_from_slice(Hex8(v).text().as_bytes());
     out.push(b'"');
 }
 
@@ -592,7 +592,7 @@ fn string(out: &mut Vec<u8>, s: &str) {
             b'\t' => out.extend_from_slice(b"\\t"),
             _ => {
                 out.extend_from_slice(b"\\u00");
-                out.extend_from_slice(Hex8(b).text().as_str().get(2..).unwrap_or("00").as_bytes());
+                out.extend_from_slice(Hex8(b).text().as_bytes().get(2..).unwrap_or(b"00"));
             }
         }
         rest = tail;
