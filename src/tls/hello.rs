@@ -5,7 +5,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-use crate::compat::tls_parser::{self as compat, RawExtension};
+use crate::compat::tls_parser::{self as compat, ListExtension, RawExtension};
 use crate::record::{ClientHelloInfo, ServerHelloInfo};
 use tls_parser::{SNIType, TlsExtension};
 
@@ -70,12 +70,18 @@ fn client_extension(raw: &RawExtension<'_>, info: &mut ClientHelloInfo, out: &mu
         }
         return;
     }
+    if matches!(raw.ty, 10 | 11 | 13 | 43) {
+        match compat::client_list_extension(raw.ty, raw.data) {
+            Some(ListExtension::Groups(g)) => info.groups = g,
+            Some(ListExtension::PointFormats(f)) => info.ec_point_formats = f,
+            Some(ListExtension::SignatureAlgorithms(s)) => info.signature_algorithms = s,
+            Some(ListExtension::Versions(v)) => info.versions = v,
+            None => out.problems.push(malformed(raw.ty)),
+        }
+        return;
+    }
     let Some(ext) = compat::parse_client_extension(raw) else {
-        out.problems.push(format!(
-            "ClientHello extension 0x{:04x} ({}) malformed",
-            raw.ty,
-            crate::names::extension(raw.ty).unwrap_or("unknown")
-        ));
+        out.problems.push(malformed(raw.ty));
         return;
     };
     match ext {
@@ -85,9 +91,6 @@ fn client_extension(raw: &RawExtension<'_>, info: &mut ClientHelloInfo, out: &mu
                 .find(|(t, _)| *t == SNIType::HostName)
                 .map(|(_, n)| String::from_utf8_lossy(n).into_owned());
         }
-        TlsExtension::EllipticCurves(g) => info.groups = g.iter().map(|x| x.0).collect(),
-        TlsExtension::EcPointFormats(f) => info.ec_point_formats = f.to_vec(),
-        TlsExtension::SignatureAlgorithms(s) => info.signature_algorithms = s,
         TlsExtension::ALPN(p) => {
             info.alpn = p
                 .iter()
@@ -97,9 +100,16 @@ fn client_extension(raw: &RawExtension<'_>, info: &mut ClientHelloInfo, out: &mu
         TlsExtension::SessionTicket(t) => out.offers_resumption |= !t.is_empty(),
         TlsExtension::PreSharedKey(_) => out.offers_resumption = true,
         TlsExtension::EarlyData(_) => out.early_data = true,
-        TlsExtension::SupportedVersions(v) => info.versions = v.iter().map(|x| x.0).collect(),
         _ => {}
     }
+}
+
+/// The note for a ClientHello extension whose content is malformed.
+fn malformed(ty: u16) -> String {
+    format!(
+        "ClientHello extension 0x{ty:04x} ({}) malformed",
+        crate::names::extension(ty).unwrap_or("unknown")
+    )
 }
 
 /// A decoded ServerHello.
