@@ -44,7 +44,9 @@ pub struct RawExtension<'a> {
 /// Walks an extension block in wire order. Returns the extensions and, if the block does not end
 /// cleanly, the offset where it stopped making sense (tls-parser would silently stop there).
 pub fn walk_extensions(block: &[u8]) -> (Vec<RawExtension<'_>>, Option<usize>) {
-    let mut out = Vec::new();
+    // Room for a usual hello's extensions at once (a block holds at most one per 4 bytes):
+    // growing from empty had cost several reallocations a hello.
+    let mut out = Vec::with_capacity((block.len() / 4).min(24));
     let mut pos = 0usize;
     while pos < block.len() {
         let Some(rest) = block.get(pos..) else { break };

@@ -4,9 +4,9 @@
 //! one RSA/ECDSA signature check per link) costs far more than the rest of a handshake. Chains
 //! are keyed by their DER certificates in order, compared byte for byte, so that no crafted
 //! chain can pass for another (a SHA-256 of every chain was a sixth of a run). A look-up hashes
-//! the certificates where they lie in the handshake and compares them with the chains kept under
-//! that hash: building an owned key of every chain's bytes first had cost a copy and an
-//! allocation of a few kilobytes a flow. At most [`MAX_CHAINS`] are kept, and the cache starts
+//! each certificate's length and both ends where they lie in the handshake, and compares the
+//! chain in full with the few kept under that hash: building an owned key of every chain's bytes
+//! first had cost a copy and an allocation of a few kilobytes a flow. At most [`MAX_CHAINS`] are kept, and the cache starts
 //! over when it is full (simple, and bounded whatever the input).
 
 use super::cert;
@@ -35,9 +35,17 @@ impl Chains {
         let mut h = self.seed.build_hasher();
         h.write_usize(ders.len());
         for d in ders {
-            // `Hash` for a slice writes its length first, so no two chains hash alike by
-            // their cut points alone.
-            d.hash(&mut h);
+            // Each certificate's length, first bytes (its serial number is near the start)
+            // and last bytes (its signature): hashing the whole DER was most of a look-up,
+            // and chains are compared in full anyway. The length comes first, so no two
+            // chains hash alike by their cut points alone.
+            h.write_usize(d.len());
+            let (head, tail) = (
+                d.get(..HASHED_BYTES),
+                d.get(d.len().saturating_sub(HASHED_BYTES)..),
+            );
+            head.unwrap_or(d).hash(&mut h);
+            tail.unwrap_or(d).hash(&mut h);
         }
         h.finish()
     }
@@ -45,6 +53,11 @@ impl Chains {
 
 /// Chains kept per thread.
 pub const MAX_CHAINS: usize = 1024;
+/// Chains kept under one hash: chains crafted to share one (the same ends, other middles) are
+/// decoded afresh rather than compared one by one with hundreds of others.
+const MAX_BUCKET: usize = 4;
+/// Bytes hashed at each end of a certificate.
+const HASHED_BYTES: usize = 32;
 
 thread_local! {
     static CHAINS: RefCell<Chains> = RefCell::new(Chains::default());
@@ -74,11 +87,15 @@ pub fn chain_info(ders: &[&[u8]], frame: u64) -> Vec<CertInfo> {
                     c.by_hash.clear();
                     c.len = 0;
                 }
-                c.len += 1;
-                c.by_hash.entry(hash).or_default().push(Kept {
+                let bucket = c.by_hash.entry(hash).or_default();
+                if bucket.len() >= MAX_BUCKET {
+                    return;
+                }
+                bucket.push(Kept {
                     ders: ders.iter().map(|d| Box::<[u8]>::from(*d)).collect(),
                     info: fresh.clone(),
                 });
+                c.len += 1;
             });
             fresh
         }
@@ -140,6 +157,40 @@ mod tests {
                 });
                 assert_eq!(found.count(), 1);
             }
+        });
+    }
+
+    #[test]
+    fn chains_alike_at_both_ends_are_told_apart_and_bounded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/certs");
+        let leaf = std::fs::read(dir.join("server-rsa.der")).unwrap();
+        // Certificates that differ only in the middle hash alike: all are still decoded as
+        // themselves, and at most MAX_BUCKET of them are kept.
+        let variants: Vec<Vec<u8>> = (0..MAX_BUCKET as u8 + 3)
+            .map(|i| {
+                let mut d = leaf.clone();
+                let mid = d.len() / 2;
+                d[mid] ^= i;
+                d
+            })
+            .collect();
+        let hash = CHAINS.with(|c| c.borrow().hash(&[&variants[0]]));
+        for _ in 0..2 {
+            for (i, v) in variants.iter().enumerate() {
+                let ders: [&[u8]; 1] = [v];
+                assert_eq!(CHAINS.with(|c| c.borrow().hash(&ders)), hash);
+                assert_eq!(
+                    chain_info(&ders, i as u64),
+                    cert::chain_info(&ders, i as u64),
+                    "{i}"
+                );
+            }
+        }
+        CHAINS.with(|c| {
+            assert_eq!(
+                c.borrow().by_hash.get(&hash).map(Vec::len),
+                Some(MAX_BUCKET)
+            )
         });
     }
 }
