@@ -28,6 +28,7 @@
 use crate::names::is_grease;
 use crate::record::{push_hex, ClientHelloInfo, Fingerprints, Hex16, Negotiation, ServerHelloInfo};
 use md5::{Digest, Md5};
+use std::sync::Arc;
 
 /// Extension type of server_name.
 const EXT_SNI: u16 = 0x0000;
@@ -66,10 +67,10 @@ pub fn fingerprints(n: &Negotiation) -> Option<Fingerprints> {
 /// The fingerprints of a ClientHello.
 #[derive(Debug, Clone, Default)]
 struct ClientPrints {
-    ja3_full: Option<String>,
-    ja3: Option<String>,
-    ja4: Option<String>,
-    ja4_r: Option<String>,
+    ja3_full: Option<Arc<str>>,
+    ja3: Option<Arc<str>>,
+    ja4: Option<Arc<str>>,
+    ja4_r: Option<Arc<str>>,
 }
 
 /// ClientHellos remembered per thread (the cache starts over when full).
@@ -95,84 +96,96 @@ thread_local! {
 /// Fingerprints by the hello fields they are made of.
 type Memo<V> = std::collections::HashMap<Vec<u16>, V, foldhash::fast::RandomState>;
 
-/// `make()`, or what it gave before for `key` on this thread (the memory starts over when it
-/// holds [`MAX_REMEMBERED_HELLOS`]).
+thread_local! {
+    /// The key being looked up (kept for its capacity: most look-ups are hits, which then
+    /// allocate nothing).
+    static KEY: std::cell::RefCell<Vec<u16>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `make()`, or what it gave before for the key `fill` writes, on this thread (the memory
+/// starts over when it holds [`MAX_REMEMBERED_HELLOS`]).
 fn remembered<V: Clone>(
     memo: &'static std::thread::LocalKey<std::cell::RefCell<Memo<V>>>,
-    key: Vec<u16>,
+    fill: impl FnOnce(&mut Vec<u16>),
     make: impl FnOnce() -> V,
 ) -> V {
-    if let Some(hit) = memo.with(|m| m.borrow().get(&key).cloned()) {
-        return hit;
-    }
-    let value = make();
-    memo.with(|m| {
-        let mut m = m.borrow_mut();
-        if m.len() >= MAX_REMEMBERED_HELLOS {
-            m.clear();
+    KEY.with(|key| {
+        let mut key = key.borrow_mut();
+        key.clear();
+        fill(&mut key);
+        if let Some(hit) = memo.with(|m| m.borrow().get(key.as_slice()).cloned()) {
+            return hit;
         }
-        m.insert(key, value.clone());
-    });
-    value
+        let value = make();
+        memo.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() >= MAX_REMEMBERED_HELLOS {
+                m.clear();
+            }
+            m.insert(key.clone(), value.clone());
+        });
+        value
+    })
 }
 
 /// `(ja3s, ja3s_full)` of a ServerHello.
-type ServerPrints = (Option<String>, Option<String>);
+type ServerPrints = (Option<Arc<str>>, Option<Arc<str>>);
 
 /// [`ServerPrints`] of a ServerHello, remembered per thread.
 fn server_fingerprints(sh: &ServerHelloInfo) -> ServerPrints {
-    let mut key = Vec::with_capacity(sh.extensions.len() + 2);
-    key.push(sh.legacy_version);
-    key.push(sh.cipher_suite);
-    key.extend_from_slice(&sh.extensions);
-    remembered(&SERVER_HELLOS, key, || {
+    let fill = |key: &mut Vec<u16>| {
+        key.push(sh.legacy_version);
+        key.push(sh.cipher_suite);
+        key.extend_from_slice(&sh.extensions);
+    };
+    remembered(&SERVER_HELLOS, fill, || {
         let full = ja3s_string(sh);
-        (full.as_deref().map(md5_hex), full)
+        (
+            full.as_deref().map(|f| md5_hex(f).into()),
+            full.map(Into::into),
+        )
     })
 }
 
-/// Every field of `ch` that JA3 or JA4 reads, length-prefixed.
-fn hello_key(ch: &ClientHelloInfo) -> Vec<u16> {
-    let pf: Vec<u16> = ch.ec_point_formats.iter().map(|&p| u16::from(p)).collect();
-    let alpn: Vec<u16> = ch
-        .alpn
-        .first()
-        .map(|a| a.bytes().map(u16::from).collect())
-        .unwrap_or_default();
-    let lists: [&[u16]; 7] = [
-        &ch.cipher_suites,
-        &ch.extensions,
-        &ch.groups,
-        &pf,
-        &ch.signature_algorithms,
-        &ch.versions,
-        &alpn,
-    ];
-    let mut k = Vec::with_capacity(lists.iter().map(|l| l.len() + 1).sum::<usize>() + 3);
+/// Every field of `ch` that JA3 or JA4 reads, length-prefixed, appended to `k`.
+fn hello_key(ch: &ClientHelloInfo, k: &mut Vec<u16>) {
+    let len = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
     k.push(ch.legacy_version);
     k.push(u16::from(ch.sslv2_format));
     k.push(u16::from(!ch.alpn.is_empty()));
-    for l in lists {
-        k.push(u16::try_from(l.len()).unwrap_or(u16::MAX));
+    for l in [&ch.cipher_suites, &ch.extensions, &ch.groups] {
+        k.push(len(l.len()));
         k.extend_from_slice(l);
     }
-    k
+    k.push(len(ch.ec_point_formats.len()));
+    k.extend(ch.ec_point_formats.iter().map(|&p| u16::from(p)));
+    for l in [&ch.signature_algorithms, &ch.versions] {
+        k.push(len(l.len()));
+        k.extend_from_slice(l);
+    }
+    let alpn = ch.alpn.first().map_or(&[][..], |a| a.as_bytes());
+    k.push(len(alpn.len()));
+    k.extend(alpn.iter().map(|&b| u16::from(b)));
 }
 
 fn client_fingerprints(ch: &ClientHelloInfo) -> ClientPrints {
-    remembered(&HELLOS, hello_key(ch), || {
-        let ja3_full = ja3_string(ch);
-        let (ja4, ja4_r) = match ja4(ch) {
-            Some((h, r)) => (Some(h), Some(r)),
-            None => (None, None),
-        };
-        ClientPrints {
-            ja3: ja3_full.as_deref().map(md5_hex),
-            ja3_full,
-            ja4,
-            ja4_r,
-        }
-    })
+    remembered(
+        &HELLOS,
+        |k| hello_key(ch, k),
+        || {
+            let ja3_full = ja3_string(ch);
+            let (ja4, ja4_r) = match ja4(ch) {
+                Some((h, r)) => (Some(h.into()), Some(r.into())),
+                None => (None, None),
+            };
+            ClientPrints {
+                ja3: ja3_full.as_deref().map(|f| md5_hex(f).into()),
+                ja3_full: ja3_full.map(Into::into),
+                ja4,
+                ja4_r,
+            }
+        },
+    )
 }
 
 /// The JA3 string of a ClientHello; `None` for an SSLv2-format hello.
@@ -415,7 +428,8 @@ mod tests {
             // twice: the second time from the memory
             for _ in 0..2 {
                 let p = client_fingerprints(ch);
-                assert_eq!((p.ja3, p.ja3_full, p.ja4), uncached(ch));
+                let s = |v: Option<Arc<str>>| v.map(|v| v.to_string());
+                assert_eq!((s(p.ja3), s(p.ja3_full), s(p.ja4)), uncached(ch));
             }
         }
         assert_ne!(
@@ -444,7 +458,9 @@ mod tests {
             for _ in 0..2 {
                 let full = ja3s_string(sh);
                 let fresh = (full.as_deref().map(md5_hex), full);
-                assert_eq!(server_fingerprints(sh), fresh);
+                let (ja3s, ja3s_full) = server_fingerprints(sh);
+                let s = |v: Option<Arc<str>>| v.map(|v| v.to_string());
+                assert_eq!((s(ja3s), s(ja3s_full)), fresh);
             }
         }
         assert_eq!(server_fingerprints(&sslv2), (None, None));

@@ -441,17 +441,17 @@ pub struct Traffic {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Fingerprints {
     /// MD5 of `ja3_full`.
-    pub ja3: Option<String>,
+    pub ja3: Option<Arc<str>>,
     /// `version,ciphers,extensions,groups,point_formats` (GREASE removed).
-    pub ja3_full: Option<String>,
+    pub ja3_full: Option<Arc<str>>,
     /// MD5 of `ja3s_full`; null without a ServerHello.
-    pub ja3s: Option<String>,
+    pub ja3s: Option<Arc<str>>,
     /// `version,cipher,extensions`.
-    pub ja3s_full: Option<String>,
+    pub ja3s_full: Option<Arc<str>>,
     /// JA4 (`t13d1516h2_8daaf6152771_e5627efa2ab1`).
-    pub ja4: Option<String>,
+    pub ja4: Option<Arc<str>>,
     /// JA4 raw form: the sorted lists instead of their hashes.
-    pub ja4_r: Option<String>,
+    pub ja4_r: Option<Arc<str>>,
 }
 
 /// How bad a finding is.
