@@ -48,6 +48,7 @@ use crate::record::{CertInfo, Finding, Negotiation, Severity};
 use crate::tls::cert::{self, RawIdentity, SignatureCheck};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Seconds in a day.
 const DAY: i64 = 86_400;
@@ -593,6 +594,35 @@ fn signature(out: &mut Vec<Finding>, certs: &[CertInfo], i: usize, c: &CertInfo)
     }
 }
 
+/// Pairs of certificates remembered per thread (the memory starts over when full).
+const MAX_REMEMBERED_ISSUES: usize = 1024;
+
+thread_local! {
+    /// [`cert::is_issued_by`] by (child, issuer) DER, in full: it parses both certificates,
+    /// and every flow to a server that sends its chain out of order asks it again of the same
+    /// two (it had cost more than the rest of such a flow's analysis).
+    static ISSUED_BY: std::cell::RefCell<
+        HashMap<(Arc<[u8]>, Arc<[u8]>), bool, foldhash::fast::RandomState>,
+    > = std::cell::RefCell::new(Default::default());
+}
+
+/// [`cert::is_issued_by`] of `child` and `parent`, remembered per thread.
+fn issued_by(child: &CertInfo, parent: &CertInfo) -> bool {
+    let key = (child.der.clone(), parent.der.clone());
+    if let Some(hit) = ISSUED_BY.with(|m| m.borrow().get(&key).copied()) {
+        return hit;
+    }
+    let issued = cert::is_issued_by(&child.der, &parent.der);
+    ISSUED_BY.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MAX_REMEMBERED_ISSUES {
+            m.clear();
+        }
+        m.insert(key, issued);
+    });
+    issued
+}
+
 /// `cert.chain_order`: the issuer was sent, but not right after.
 fn order(out: &mut Vec<Finding>, certs: &[CertInfo], i: usize, c: &CertInfo) {
     let Some(j) = c.issuer_index else { return };
@@ -609,9 +639,7 @@ fn order(out: &mut Vec<Finding>, certs: &[CertInfo], i: usize, c: &CertInfo) {
     let next_cert = next.and_then(|k| certs.get(k).map(|x| (k, x)));
     // The next one being the recorded issuer settles it without parsing the DER again.
     if next_cert.is_some_and(|(k, x)| {
-        k == j
-            || *x.sha256 == *certs.get(j).map_or("", |p| &*p.sha256)
-            || cert::is_issued_by(&c.der, &x.der)
+        k == j || *x.sha256 == *certs.get(j).map_or("", |p| &*p.sha256) || issued_by(c, x)
     }) {
         return;
     }
@@ -778,26 +806,23 @@ pub fn hostname_matches(host: &str, san_dns: &[String], san_ip: &[String], cns: 
     names.iter().any(|p| dns_name_matches(p, host))
 }
 
-/// Lowercase ASCII without one trailing dot.
-fn normalize(s: &str) -> String {
-    s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase()
-}
-
-/// One presented DNS name (maybe a wildcard) against a host name.
+/// One presented DNS name (maybe a wildcard) against a host name: compared without one trailing
+/// dot each, ASCII case-insensitively (without lower-cased copies: every flow with an SNI
+/// checks its leaf's names).
 fn dns_name_matches(pattern: &str, host: &str) -> bool {
-    let p = normalize(pattern);
-    let h = normalize(host);
+    let p = pattern.strip_suffix('.').unwrap_or(pattern);
+    let h = host.strip_suffix('.').unwrap_or(host);
     if h.is_empty() || h.contains('*') || h.split('.').any(str::is_empty) {
         return false;
     }
     let Some(rest) = p.strip_prefix("*.") else {
-        return !p.contains('*') && p == h;
+        return !p.contains('*') && p.eq_ignore_ascii_case(h);
     };
     if rest.contains('*') || rest.split('.').any(str::is_empty) || !rest.contains('.') {
         return false;
     }
     match h.split_once('.') {
-        Some((first, hrest)) => !first.is_empty() && hrest == rest,
+        Some((first, hrest)) => !first.is_empty() && hrest.eq_ignore_ascii_case(rest),
         None => false,
     }
 }
@@ -2173,5 +2198,21 @@ mod tests {
         }
         let t = TrustStore::system().expect("system roots");
         assert!(t.len() > 50, "{} roots", t.len());
+    }
+
+    #[test]
+    fn remembered_issuers_are_what_parsing_says() {
+        let c = chain(&["chk-leaf.der", "chk-int.der", "chain-leaf.der"]);
+        for _ in 0..2 {
+            for (a, b) in [(0, 1), (1, 0), (2, 1), (0, 0)] {
+                assert_eq!(
+                    issued_by(&c[a], &c[b]),
+                    cert::is_issued_by(&c[a].der, &c[b].der),
+                    "{a} by {b}"
+                );
+            }
+        }
+        assert!(issued_by(&c[0], &c[1]));
+        assert!(!issued_by(&c[1], &c[0]));
     }
 }
