@@ -601,10 +601,11 @@ thread_local! {
     /// [`cert::is_issued_by`] by (child, issuer) DER, in full: it parses both certificates,
     /// and every flow to a server that sends its chain out of order asks it again of the same
     /// two (it had cost more than the rest of such a flow's analysis).
-    static ISSUED_BY: std::cell::RefCell<
-        HashMap<(Arc<[u8]>, Arc<[u8]>), bool, foldhash::fast::RandomState>,
-    > = std::cell::RefCell::new(Default::default());
+    static ISSUED_BY: std::cell::RefCell<IssuedBy> = std::cell::RefCell::new(Default::default());
 }
+
+/// Whether a certificate (first DER) was issued by another (second).
+type IssuedBy = HashMap<(Arc<[u8]>, Arc<[u8]>), bool, foldhash::fast::RandomState>;
 
 /// [`cert::is_issued_by`] of `child` and `parent`, remembered per thread.
 fn issued_by(child: &CertInfo, parent: &CertInfo) -> bool {
