@@ -190,8 +190,9 @@ pub struct Passed<T> {
 pub struct Merge<T> {
     /// TLS flows found, not yet numbered.
     tls: BTreeSet<OrderKey>,
-    /// Ids given to flows whose record is not out yet.
-    ids: HashMap<OrderKey, u64>,
+    /// Ids given to flows whose record is not out yet (foldhash: SipHash, std's default, was
+    /// a visible share of releasing a record).
+    ids: HashMap<OrderKey, u64, foldhash::fast::RandomState>,
     /// Finished records.
     waiting: BTreeMap<EndKey, T>,
     /// Per table: no TLS flow with a smaller key will be found there.
@@ -206,7 +207,7 @@ impl<T> Merge<T> {
     pub fn new(tables: usize) -> Self {
         Merge {
             tls: BTreeSet::new(),
-            ids: HashMap::new(),
+            ids: HashMap::default(),
             waiting: BTreeMap::new(),
             id_marks: vec![OrderKey::default(); tables.max(1)],
             end_marks: vec![EndKey::default(); tables.max(1)],
