@@ -24,7 +24,7 @@
 //! moment its handshake is decided, so that output never waits on another connection.
 
 use crate::record::{Negotiation, Timestamp};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
 /// Capture seconds after which a flow that showed no TLS no longer holds back later flows' ids.
 pub const UNDETERMINED_TIMEOUT_SECS: i64 = 10;
@@ -186,6 +186,34 @@ pub struct Passed<T> {
     pub end: EndKey,
 }
 
+/// A finished record in the merge's heap, ordered so that the one that ends first is on top
+/// (ends are unique: they hold the flow's key).
+struct Waiting<T> {
+    end: EndKey,
+    item: T,
+}
+
+impl<T> PartialEq for Waiting<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.end == other.end
+    }
+}
+
+impl<T> Eq for Waiting<T> {}
+
+impl<T> PartialOrd for Waiting<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T> Ord for Waiting<T> {
+    /// Reversed: `BinaryHeap` keeps the greatest on top.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.end.cmp(&self.end)
+    }
+}
+
 /// Numbers TLS flows and releases records in end order, over several tables.
 pub struct Merge<T> {
     /// TLS flows found, not yet numbered.
@@ -193,8 +221,10 @@ pub struct Merge<T> {
     /// Ids given to flows whose record is not out yet (foldhash: SipHash, std's default, was
     /// a visible share of releasing a record).
     ids: HashMap<OrderKey, u64, foldhash::fast::RandomState>,
-    /// Finished records.
-    waiting: BTreeMap<EndKey, T>,
+    /// Finished records, the one that ends first on top (a heap: a record goes in once and
+    /// comes out once, always the least, and a B-tree's insert and removal had cost three
+    /// times as much).
+    waiting: BinaryHeap<Waiting<T>>,
     /// Per table: no TLS flow with a smaller key will be found there.
     id_marks: Vec<OrderKey>,
     /// Per table: no record with a smaller end will come from there.
@@ -208,7 +238,7 @@ impl<T> Merge<T> {
         Merge {
             tls: BTreeSet::new(),
             ids: HashMap::default(),
-            waiting: BTreeMap::new(),
+            waiting: BinaryHeap::new(),
             id_marks: vec![OrderKey::default(); tables.max(1)],
             end_marks: vec![EndKey::default(); tables.max(1)],
             next_id: 0,
@@ -222,7 +252,7 @@ impl<T> Merge<T> {
 
     /// A finished record.
     fn done(&mut self, end: EndKey, item: T) {
-        self.waiting.insert(end, item);
+        self.waiting.push(Waiting { end, item });
     }
 
     /// Table `table` will find no TLS flow keyed below `ids` and end no flow below `end`.
@@ -265,15 +295,17 @@ impl<T> Merge<T> {
             self.ids.insert(k, self.next_id);
         }
         let low_end = self.end_marks.iter().copied().min().unwrap_or_default();
-        while let Some(entry) = self.waiting.first_entry() {
-            if *entry.key() >= low_end {
+        while let Some(top) = self.waiting.peek() {
+            if top.end >= low_end {
                 break;
             }
             // Its id waits for the flows before it to show whether they are TLS.
-            let Some(id) = self.ids.remove(&entry.key().key) else {
+            let Some(id) = self.ids.remove(&top.end.key) else {
                 break;
             };
-            out(id, entry.remove())?;
+            if let Some(w) = self.waiting.pop() {
+                out(id, w.item)?;
+            }
         }
         Ok(())
     }
