@@ -24,7 +24,8 @@
 //! moment its handshake is decided, so that output never waits on another connection.
 
 use crate::record::{Negotiation, Timestamp};
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 /// Capture seconds after which a flow that showed no TLS no longer holds back later flows' ids.
 pub const UNDETERMINED_TIMEOUT_SECS: i64 = 10;
@@ -94,8 +95,10 @@ fn expired(first: Timestamp, now: Timestamp) -> bool {
 /// One flow table's half.
 #[derive(Default)]
 pub struct Tracker {
-    /// Flows not yet known to be TLS or not, by key, with their first-packet time.
-    open: BTreeMap<OrderKey, Timestamp>,
+    /// Flows not yet known to be TLS or not, with their first-packet time, in key order (a
+    /// table opens flows in frame order, so a new one goes at the back; few are open at once,
+    /// since a flow leaves at its first payload, and a B-tree had cost more).
+    open: VecDeque<(OrderKey, Timestamp)>,
     /// Keys of flows found to be TLS, not yet taken.
     tls: Vec<OrderKey>,
     /// Finished records, not yet taken.
@@ -105,7 +108,20 @@ pub struct Tracker {
 impl Tracker {
     /// Registers a new flow by its key (its first frame) and first-packet time.
     pub fn open(&mut self, key: OrderKey, first: Timestamp) {
-        self.open.insert(key, first);
+        match self.open.back() {
+            Some(&(last, _)) if last >= key => {
+                // Not seen from a table, which opens flows in frame order; kept sorted anyway.
+                match self.open.binary_search_by_key(&key, |&(k, _)| k) {
+                    Ok(at) => {
+                        if let Some(e) = self.open.get_mut(at) {
+                            e.1 = first;
+                        }
+                    }
+                    Err(at) => self.open.insert(at, (key, first)),
+                }
+            }
+            _ => self.open.push_back((key, first)),
+        }
     }
 
     /// The flow of `key` (first packet at `first`) is found to carry TLS at frame `at`, capture
@@ -117,7 +133,7 @@ impl Tracker {
         at: OrderKey,
         now: Timestamp,
     ) -> OrderKey {
-        self.open.remove(&key);
+        self.close(key);
         let key = if expired(first, now) { at } else { key };
         self.tls.push(key);
         key
@@ -125,7 +141,14 @@ impl Tracker {
 
     /// The flow of `key` is found not to carry TLS.
     pub fn not_tls(&mut self, key: OrderKey) {
-        self.open.remove(&key);
+        self.close(key);
+    }
+
+    /// The flow of `key` is no longer open.
+    fn close(&mut self, key: OrderKey) {
+        if let Ok(at) = self.open.binary_search_by_key(&key, |&(k, _)| k) {
+            self.open.remove(at);
+        }
     }
 
     /// The flow of `key`, found to be TLS before, ended at capture time `at` with this record.
@@ -137,11 +160,11 @@ impl Tracker {
     /// `now` is the capture clock reached (flows silent past the timeout stop holding it back)
     /// and `next` the key of the next frame.
     pub fn watermark(&mut self, now: Timestamp, next: OrderKey) -> OrderKey {
-        while let Some(entry) = self.open.first_entry() {
-            if expired(*entry.get(), now) {
-                entry.remove();
+        while let Some(&(key, first)) = self.open.front() {
+            if expired(first, now) {
+                self.open.pop_front();
             } else {
-                return (*entry.key()).min(next);
+                return key.min(next);
             }
         }
         next
@@ -216,8 +239,8 @@ impl<T> Ord for Waiting<T> {
 
 /// Numbers TLS flows and releases records in end order, over several tables.
 pub struct Merge<T> {
-    /// TLS flows found, not yet numbered.
-    tls: BTreeSet<OrderKey>,
+    /// TLS flows found, not yet numbered, the least on top (each is found once).
+    tls: BinaryHeap<Reverse<OrderKey>>,
     /// Ids given to flows whose record is not out yet (foldhash: SipHash, std's default, was
     /// a visible share of releasing a record).
     ids: HashMap<OrderKey, u64, foldhash::fast::RandomState>,
@@ -236,7 +259,7 @@ impl<T> Merge<T> {
     /// A merge of `tables` tables, none of which has passed anything yet.
     pub fn new(tables: usize) -> Self {
         Merge {
-            tls: BTreeSet::new(),
+            tls: BinaryHeap::new(),
             ids: HashMap::default(),
             waiting: BinaryHeap::new(),
             id_marks: vec![OrderKey::default(); tables.max(1)],
@@ -247,7 +270,7 @@ impl<T> Merge<T> {
 
     /// A flow found to be TLS.
     fn tls(&mut self, key: OrderKey) {
-        self.tls.insert(key);
+        self.tls.push(Reverse(key));
     }
 
     /// A finished record.
@@ -286,11 +309,18 @@ impl<T> Merge<T> {
     /// table's clock has passed to `out` with its id, in end order.
     pub fn release<E>(&mut self, out: &mut dyn FnMut(u64, T) -> Result<(), E>) -> Result<(), E> {
         let low_id = self.id_marks.iter().copied().min().unwrap_or_default();
-        while let Some(&k) = self.tls.first() {
+        // A flow passed twice before it is numbered is numbered once (copies come off the heap
+        // one after the other).
+        let mut last = None;
+        while let Some(&Reverse(k)) = self.tls.peek() {
             if k >= low_id {
                 break;
             }
-            self.tls.pop_first();
+            self.tls.pop();
+            if last == Some(k) {
+                continue;
+            }
+            last = Some(k);
             self.next_id += 1;
             self.ids.insert(k, self.next_id);
         }
@@ -424,5 +454,34 @@ mod tests {
         m.mark(1, k(6), EndKey::clock(0, ts(10)));
         take(&mut m, &mut got);
         assert_eq!(got, vec![(2, "b"), (1, "a")]);
+    }
+
+    #[test]
+    fn a_flow_passed_twice_is_numbered_once_and_open_flows_stay_in_key_order() {
+        let mut m: Merge<&'static str> = Merge::new(1);
+        m.tls(k(3));
+        m.tls(k(2));
+        m.tls(k(3));
+        m.done(EndKey::new(k(3), ts(1)), "c");
+        m.done(EndKey::new(k(2), ts(2)), "b");
+        m.mark(0, k(10), EndKey::clock(0, ts(10)));
+        let mut got = Vec::new();
+        m.release::<()>(&mut |id, s| {
+            got.push((id, s));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, vec![(2, "c"), (1, "b")]);
+        // Opened out of key order (no table does), the watermark is still the least open key.
+        let mut t = Tracker::default();
+        t.open(k(5), ts(0));
+        t.open(k(2), ts(0));
+        t.open(k(8), ts(0));
+        assert_eq!(t.watermark(ts(0), k(9)), k(2));
+        t.not_tls(k(2));
+        assert_eq!(t.watermark(ts(0), k(9)), k(5));
+        t.not_tls(k(5));
+        t.not_tls(k(8));
+        assert_eq!(t.watermark(ts(0), k(9)), k(9));
     }
 }
