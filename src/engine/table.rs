@@ -285,8 +285,12 @@ impl FlowTable {
                 }
                 feed(conn, side, f, opts, &mut |r, cb| r.flush(cb));
                 close(conn, side, CloseKind::Fin, f.number);
-                // Half-closed: a shorter timeout from now on.
-                timers.push(Reverse((deadline(conn, &opts.limits), conn.seq, key)));
+                // Half-closed: a shorter timeout from now on. Not when this FIN (or an RST with
+                // it) closes the connection, which then leaves the table below: the entry would
+                // only wait in the heap to be found stale (half of a short flow's timer work).
+                if !conn.closed() && !seg.flags.rst {
+                    timers.push(Reverse((deadline(conn, &opts.limits), conn.seq, key)));
+                }
             }
         }
         if seg.flags.rst {
