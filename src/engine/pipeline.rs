@@ -98,13 +98,22 @@ pub fn run(paths: &[String], job: Job<'_>, sink: &mut dyn Sink) -> io::Result<Ou
 struct Finisher<'a> {
     ctx: &'a Context,
     render: Box<dyn Render>,
-    /// Where records are rendered: its capacity is kept from one record to the next, and each
-    /// record leaves with a copy of exactly its size (records can wait in the merge by the
-    /// thousand, e.g. when every flow ends with the capture; a buffer each with room to spare
-    /// had made 20,000 waiting records cost 160 MB).
+    /// Where records are rendered when no spare buffer is at hand: its capacity is kept from
+    /// one record to the next, and each record leaves with a copy of exactly its size (records
+    /// can wait in the merge by the thousand, e.g. when every flow ends with the capture; a
+    /// buffer each with room to spare had made 20,000 waiting records cost 160 MB).
     scratch: Rendered,
+    /// Buffers of records already written, rendered into again (no copy, no allocation):
+    /// at most [`MAX_SPARES`], each of at most [`MAX_SPARE_CAPACITY`] bytes, so that what
+    /// waiting records hold beyond their size stays under a few megabytes.
+    spares: Vec<Vec<u8>>,
     written: u64,
 }
+
+/// Spare buffers kept, at most.
+const MAX_SPARES: usize = 64;
+/// A buffer larger than this is dropped rather than kept as a spare.
+const MAX_SPARE_CAPACITY: usize = 32 << 10;
 
 impl<'a> Finisher<'a> {
     fn new(ctx: &'a Context, render: Box<dyn Render>) -> Self {
@@ -115,6 +124,7 @@ impl<'a> Finisher<'a> {
                 bytes: Vec::with_capacity(16 << 10),
                 ..Default::default()
             },
+            spares: Vec::new(),
             written: 0,
         }
     }
@@ -122,10 +132,20 @@ impl<'a> Finisher<'a> {
     /// Analyses and renders one finished record.
     fn finish(&mut self, mut n: Negotiation) -> Rendered {
         analysis::analyze(&mut n, self.ctx);
-        self.render.render(&n, &mut self.scratch);
+        let bytes = match self.spares.pop() {
+            Some(spare) => {
+                let scratch = std::mem::replace(&mut self.scratch.bytes, spare);
+                self.render.render(&n, &mut self.scratch);
+                std::mem::replace(&mut self.scratch.bytes, scratch)
+            }
+            None => {
+                self.render.render(&n, &mut self.scratch);
+                self.scratch.bytes.as_slice().to_vec()
+            }
+        };
         self.written += 1;
         Rendered {
-            bytes: self.scratch.bytes.as_slice().to_vec(),
+            bytes,
             id_at: self.scratch.id_at,
             id_len: self.scratch.id_len,
             tally: Tally::of(&n),
@@ -133,9 +153,19 @@ impl<'a> Finisher<'a> {
     }
 }
 
-/// Writes whatever the merge can release.
-fn release(merge: &mut Merge<Rendered>, sink: &mut dyn Sink) -> io::Result<()> {
-    merge.release(&mut |id, r| sink.flow(id, &r))
+/// Writes whatever the merge can release; the written records' buffers go to `spares`.
+fn release(
+    merge: &mut Merge<Rendered>,
+    sink: &mut dyn Sink,
+    spares: &mut Vec<Vec<u8>>,
+) -> io::Result<()> {
+    merge.release(&mut |id, r| {
+        sink.flow(id, &r)?;
+        if spares.len() < MAX_SPARES && r.bytes.capacity() <= MAX_SPARE_CAPACITY {
+            spares.push(r.bytes);
+        }
+        Ok(())
+    })
 }
 
 /// Reads one input, passing each frame to `on_frame`; records the outcome in `out`.
@@ -192,7 +222,7 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
                     .order
                     .pass(front.clock, front.next_key(), &mut |n| fin.finish(n));
                 merge.accept(0, p);
-                if let Err(e) = release(&mut merge, sink) {
+                if let Err(e) = release(&mut merge, sink, &mut fin.spares) {
                     sink_err = Some(e);
                     return ControlFlow::Break(());
                 }
@@ -219,7 +249,7 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
         if let Some(e) = sink_err {
             return Err(e);
         }
-        release(&mut merge, sink)?;
+        release(&mut merge, sink, &mut fin.spares)?;
         info.notes.extend(front.notes());
         out.inputs.push(info);
     }
@@ -532,7 +562,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                     for w in 0..n - 1 {
                         d.send(w, i, clock, next);
                     }
-                    if let Err(e) = d.drain(sink) {
+                    if let Err(e) = d.drain(sink, &mut fin.spares) {
                         sink_err = Some(e);
                         return ControlFlow::Break(());
                     }
@@ -568,7 +598,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
             if let Some(e) = sink_err {
                 return Err(e);
             }
-            release(&mut d.merge, sink)?;
+            release(&mut d.merge, sink, &mut fin.spares)?;
             info.notes.extend(front.notes());
             out.inputs.push(info);
         }
@@ -633,12 +663,13 @@ impl Dispatch {
         }
     }
 
-    /// Takes every answer waiting and writes what can be released.
-    fn drain(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
+    /// Takes every answer waiting and writes what can be released (the buffers written go
+    /// to `spares`).
+    fn drain(&mut self, sink: &mut dyn Sink, spares: &mut Vec<Vec<u8>>) -> io::Result<()> {
         while let Ok(r) = self.res.try_recv() {
             self.take(r);
         }
-        release(&mut self.merge, sink)
+        release(&mut self.merge, sink, spares)
     }
 }
 
