@@ -16,6 +16,15 @@ pub(super) struct Probe {
     pub(super) bytes: u64,
 }
 
+/// [`Conn::budget_hit`]: held out-of-order segments were released.
+pub(super) const BUDGET_HELD: u8 = 1;
+/// [`Conn::budget_hit`]: the bytes kept to compare retransmissions with were dropped.
+pub(super) const BUDGET_RECENT: u8 = 2;
+/// [`Conn::budget_hit`]: the client's handshake bytes held were dropped.
+pub(super) const BUDGET_CLIENT_HANDSHAKE: u8 = 4;
+/// [`Conn::budget_hit`]: the server's handshake bytes held were dropped.
+pub(super) const BUDGET_SERVER_HANDSHAKE: u8 = 8;
+
 pub(super) struct Conn {
     pub(super) seq: u64,
     /// Where its record goes in the output (see [`super::order`]).
@@ -48,8 +57,9 @@ pub(super) struct Conn {
     /// Packets and payload bytes per side.
     pub(super) packets: [u64; 2],
     pub(super) bytes: [u64; 2],
-    /// The global budget made this flow release its held segments (noted once).
-    pub(super) budget_hit: bool,
+    /// What the global budget made this flow give up so far ([`BUDGET_HELD`] and the other
+    /// bits; each is noted once, and the flow is counted once).
+    pub(super) budget_hit: u8,
     /// Holes given up on because of the out-of-order limit, and notes lost before the record
     /// existed (counted in `stats.limits_hit` when the connection is finished).
     pub(super) ooo_hits: u32,
@@ -234,11 +244,13 @@ pub(super) fn feed(
         }
     };
     op(r, &mut cb);
-    // Once the handshake is decided, stop keeping bytes for retransmission checks.
-    if tls.as_ref().is_some_and(|t| t.decided()) {
+    // Once the handshake is decided, stop keeping bytes for retransmission checks, and free
+    // what the handshake buffers had allocated.
+    if let Some(t) = tls.as_mut().filter(|t| t.decided()) {
         for r in reasm.iter_mut() {
             r.stop_keeping_recent();
         }
+        t.free_buffers();
     }
 }
 

@@ -463,7 +463,7 @@ mod tests {
     #[test]
     fn global_budget_releases_held_segments_with_a_note() {
         let mut opts = EngineOptions::default();
-        opts.limits.max_total_buffered = 16;
+        opts.limits.max_total_buffered = 400;
         let flows = run("crafted/ch_split_3_ooo.pcap", opts);
         assert_eq!(flows.len(), 1);
         assert_eq!(
@@ -472,13 +472,37 @@ mod tests {
                 // The ClientHello's middle part (frame 8) comes after the hole was given up on,
                 // so the client's next record header is the ClientKeyExchange in frame 12.
                 "client→server gap of 80 bytes before frame 6; resumed at a record header in frame 12".to_string(),
-                "global reassembly budget (16 bytes) reached at frame 6; out-of-order data released without waiting for the missing bytes (see --max-buffered)".to_string(),
+                "global reassembly budget (400 bytes) reached at frame 6; out-of-order data released without waiting for the missing bytes (see --max-buffered)".to_string(),
+                // Still over at the server's flight: the bytes kept for retransmission checks go.
+                "global reassembly budget (400 bytes) reached at frame 10; retransmissions are no longer compared with the bytes first seen (see --max-buffered)".to_string(),
             ]
         );
+        assert_eq!(flows[0].history, "sxknGIFtifLl");
         // Without the budget the same capture is clean.
         let flows = run("crafted/ch_split_3_ooo.pcap", EngineOptions::default());
         assert!(flows[0].notes.is_empty());
         assert_eq!(flows[0].sni.as_deref(), Some("server.test"));
+        assert_eq!(flows[0].history, "CsxknGIFtifLl");
+    }
+
+    #[test]
+    fn global_budget_drops_handshake_bytes_last() {
+        let mut opts = EngineOptions::default();
+        opts.limits.max_total_buffered = 64;
+        let flows = run("crafted/ch_split_3_ooo.pcap", opts);
+        assert_eq!(
+            flows[0].notes,
+            vec![
+                "global reassembly budget (64 bytes) reached at frame 4; retransmissions are no longer compared with the bytes first seen (see --max-buffered)".to_string(),
+                "global reassembly budget (64 bytes) reached at frame 4; the client→server handshake bytes held (75) were dropped and its later handshake messages are not parsed (see --max-buffered)".to_string(),
+                "client→server gap of 80 bytes before frame 6; resumed at a record header in frame 12".to_string(),
+                "global reassembly budget (64 bytes) reached at frame 6; out-of-order data released without waiting for the missing bytes (see --max-buffered)".to_string(),
+            ]
+        );
+        // Neither the ClientHello (C) nor the ClientKeyExchange (G) was parsed; the server's
+        // side still was, and the records still framed.
+        assert_eq!(flows[0].history, "sxknIFtifLl");
+        assert_eq!(flows[0].sni, None);
     }
 
     #[test]

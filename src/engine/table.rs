@@ -8,7 +8,7 @@ use crate::config::Limits;
 use crate::decode::TcpSegment;
 use crate::flow::key::{FlowKey, FlowMap, FlowSet};
 use crate::flow::reassembly::Reassembler;
-use crate::record::{CloseKind, Negotiation, Stats, Timestamp};
+use crate::record::{CloseKind, Negotiation, Sender, Stats, Timestamp};
 use crate::tls::TlsFlow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -211,7 +211,7 @@ impl FlowTable {
                         accounted: 0,
                         packets: [0; 2],
                         bytes: [0; 2],
-                        budget_hit: false,
+                        budget_hit: 0,
                         ooo_hits: 0,
                         notes_lost: 0,
                         ooo_noted: [false; 2],
@@ -315,27 +315,87 @@ impl FlowTable {
             return;
         }
         account(conn, buffered);
-        let held = conn
-            .reasm
-            .iter()
-            .map(Reassembler::pending_bytes)
-            .sum::<usize>();
-        if *buffered > opts.table_share(opts.limits.max_total_buffered) && held > 0 {
-            // Over the global budget: this flow stops waiting for missing data.
-            feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
-            feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
-            if !conn.budget_hit {
-                conn.budget_hit = true;
-                stats.limits_hit.max_total_buffered += 1;
-                if let (Some(tls), Some(rec)) = (conn.tls.as_mut(), conn.rec.as_mut()) {
-                    tls.push_note(rec, format!(
-                        "global reassembly budget ({}) reached at frame {}; out-of-order data released without waiting for the missing bytes (see --max-buffered)",
-                        crate::config::size(opts.limits.max_total_buffered),
-                        f.number
-                    ));
-                }
-            }
+        if *buffered > opts.table_share(opts.limits.max_total_buffered) {
+            over_budget(conn, f, opts, stats, buffered);
+        }
+    }
+}
+
+/// The table holds more than its share of `--max-buffered` after a segment of `conn`: that
+/// connection gives up what it holds, in this order, until the table is within its share or
+/// nothing is left: out-of-order segments waiting for a hole (released as after a gap), the
+/// bytes kept to compare retransmissions with, then the handshake bytes held for each side
+/// (whose handshake is then not parsed further). Each is noted once on the flow; the flow is
+/// counted once in `limits_hit.max_total_buffered`.
+fn over_budget(
+    conn: &mut Conn,
+    f: FrameCtx,
+    opts: &EngineOptions,
+    stats: &mut Stats,
+    buffered: &mut usize,
+) {
+    let budget = opts.table_share(opts.limits.max_total_buffered);
+    let mut gave_up: Vec<(u8, String)> = Vec::new();
+    let held = conn
+        .reasm
+        .iter()
+        .map(Reassembler::pending_bytes)
+        .sum::<usize>();
+    if held > 0 {
+        feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
+        feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
+        gave_up.push((
+            conn::BUDGET_HELD,
+            "out-of-order data released without waiting for the missing bytes".into(),
+        ));
+        account(conn, buffered);
+    }
+    if *buffered > budget && conn.reasm.iter().any(|r| r.recent_bytes() > 0) {
+        for r in &mut conn.reasm {
+            r.stop_keeping_recent();
+        }
+        gave_up.push((
+            conn::BUDGET_RECENT,
+            "retransmissions are no longer compared with the bytes first seen".into(),
+        ));
+        account(conn, buffered);
+    }
+    for (sender, bit) in [
+        (Sender::Client, conn::BUDGET_CLIENT_HANDSHAKE),
+        (Sender::Server, conn::BUDGET_SERVER_HANDSHAKE),
+    ] {
+        if *buffered <= budget {
+            break;
+        }
+        let dropped = conn.tls.as_mut().map_or(0, |t| t.drop_handshake(sender));
+        if dropped > 0 {
+            gave_up.push((
+                bit,
+                format!(
+                    "the {} handshake bytes held ({dropped}) were dropped and its later handshake messages are not parsed",
+                    sender.arrow()
+                ),
+            ));
             account(conn, buffered);
+        }
+    }
+    for (bit, what) in gave_up {
+        if conn.budget_hit & bit != 0 {
+            continue;
+        }
+        if conn.budget_hit == 0 {
+            stats.limits_hit.max_total_buffered += 1;
+        }
+        conn.budget_hit |= bit;
+        if let (Some(tls), Some(rec)) = (conn.tls.as_mut(), conn.rec.as_mut()) {
+            tls.push_note(
+                rec,
+                format!(
+                    "global reassembly budget ({}) reached at frame {}; {what} (see --max-buffered)",
+                    crate::config::size(opts.limits.max_total_buffered),
+                    f.number
+                ),
+            );
         }
     }
 }
@@ -445,7 +505,7 @@ fn account(conn: &mut Conn, total: &mut usize) {
     let now = conn
         .reasm
         .iter()
-        .map(Reassembler::pending_bytes)
+        .map(|r| r.pending_bytes() + r.recent_bytes())
         .sum::<usize>()
         + conn.tls.as_ref().map_or(0, |t| t.buffered_bytes());
     *total = total.saturating_sub(conn.accounted) + now;

@@ -127,6 +127,16 @@ impl Reassembler {
         self.pending_bytes
     }
 
+    /// Bytes of memory held for comparing retransmissions (the kept bytes' allocation and
+    /// their frames), while they are kept.
+    pub fn recent_bytes(&self) -> usize {
+        self.recent.as_deref().map_or(0, |r| {
+            std::mem::size_of::<Recent>()
+                + r.bytes.capacity()
+                + r.frames.capacity() * std::mem::size_of::<(u64, u64)>()
+        })
+    }
+
     /// Offset of the next byte expected (bytes of stream delivered or skipped so far).
     pub fn offset(&self) -> u64 {
         self.delivered

@@ -501,7 +501,7 @@ mod tests {
         bytes.extend(&body);
         t.data(s, &bytes, 40, &mut rec);
         assert_eq!(rec.history, "h");
-        assert_eq!(t.buffered_bytes(), 2);
+        assert_eq!(t.held_bytes(), 2);
         // Record 2 (frame 41): the header's other two bytes, then another HelloRequest.
         let mut body = msg_header(14, 0)[2..].to_vec();
         body.extend(msg_header(0, 0));
@@ -509,7 +509,7 @@ mod tests {
         bytes.extend(&body);
         t.data(s, &bytes, 41, &mut rec);
         assert_eq!(rec.history, "hnh");
-        assert_eq!(t.buffered_bytes(), 0);
+        assert_eq!(t.held_bytes(), 0);
         assert!(rec.notes.is_empty(), "{:?}", rec.notes);
     }
 }

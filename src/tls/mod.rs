@@ -56,6 +56,9 @@ struct Dir {
     /// Times `hs` was emptied by [`Dir::clear_hs`] (so that a message that empties it while
     /// `hs` is being parsed is noticed).
     hs_epoch: u32,
+    /// Over the global budget, the handshake bytes held were dropped: no more handshake
+    /// messages are parsed in this direction ([`TlsFlow::drop_handshake`]).
+    hs_dropped: bool,
     /// Records of this direction are encrypted.
     encrypted: bool,
     /// Framing lost after a gap; waiting for a plausible record header.
@@ -207,12 +210,56 @@ impl TlsFlow {
         self.note(rec, text);
     }
 
-    /// Bytes held in handshake buffers (for the global budget and tests).
+    /// Bytes of memory the handshake buffers hold (their capacity: a buffer keeps its
+    /// allocation from one record to the next), for the global budget.
     pub fn buffered_bytes(&self) -> usize {
+        self.dirs
+            .iter()
+            .map(|d| d.hdr.capacity() + d.body.capacity() + d.hs.capacity())
+            .sum()
+    }
+
+    /// Bytes waiting in the handshake buffers (not their capacity).
+    #[cfg(test)]
+    pub fn held_bytes(&self) -> usize {
         self.dirs
             .iter()
             .map(|d| d.hdr.len() + d.body.len() + d.hs.len())
             .sum()
+    }
+
+    /// Frees the handshake buffers' allocations (once the handshake is decided nothing is
+    /// buffered but an alert's two bytes).
+    pub fn free_buffers(&mut self) {
+        for d in &mut self.dirs {
+            if d.body.is_empty() {
+                d.body = Vec::new();
+            }
+            if d.hs.is_empty() {
+                d.hs = Vec::new();
+            }
+        }
+    }
+
+    /// Over the global buffer budget: drops the handshake bytes held for `from` (a message
+    /// in progress, the record being buffered) and parses no more of that direction's
+    /// handshake messages; records are still framed, alerts and ChangeCipherSpec still read.
+    /// Returns the bytes dropped (0 when nothing was held, and then nothing changes).
+    pub fn drop_handshake(&mut self, from: Sender) -> usize {
+        let Some(d) = self.dirs.get_mut(idx(from)) else {
+            return 0;
+        };
+        let held = d.body.len() + d.hs.len();
+        if held == 0 || d.hs_dropped {
+            return 0;
+        }
+        d.hs_dropped = true;
+        d.body = Vec::new();
+        d.hs = Vec::new();
+        d.hs_skip = 0;
+        d.hs_scan = 0;
+        d.hs_oversized = None;
+        held
     }
 
     /// Feeds the next in-order bytes sent by `from`.
@@ -313,7 +360,7 @@ impl TlsFlow {
             return take;
         }
         let take = d.body_left.min(bytes.len());
-        if d.buffering {
+        if d.buffering && !(d.hs_dropped && d.cur_type == Some(HANDSHAKE)) {
             d.body
                 .extend_from_slice(bytes.get(..take).unwrap_or_default());
             if d.cur_type == Some(HANDSHAKE) && !d.v2 && !d.encrypted {
@@ -354,6 +401,7 @@ impl TlsFlow {
             self.opaque_record(from, ty, len, frame, rec);
         } else {
             match ty {
+                HANDSHAKE if self.dirs.get(i).is_some_and(|d| d.hs_dropped) => {}
                 HANDSHAKE => self.handshake_bytes(from, &body, frame, rec),
                 CCS => self.change_cipher_spec(from, rec),
                 // A plaintext alert is 2 bytes. A longer alert record is an encrypted one whose
