@@ -798,7 +798,10 @@ fn hostname_message(sni: &str, c: &CertInfo) -> String {
 ///   compared as addresses;
 /// * the subject CNs count only when there is no DNS subjectAltName.
 pub fn hostname_matches(host: &str, san_dns: &[String], san_ip: &[String], cns: &[String]) -> bool {
-    if let Ok(ip) = host.parse::<IpAddr>() {
+    // Only text that starts with a digit (IPv4) or holds a ':' (IPv6) can be an address:
+    // parsing every host name as one first was most of this check's cost.
+    let maybe_ip = host.starts_with(|c: char| c.is_ascii_digit()) || host.contains(':');
+    if let Some(ip) = maybe_ip.then(|| host.parse::<IpAddr>().ok()).flatten() {
         return san_ip
             .iter()
             .any(|s| s.parse::<IpAddr>().is_ok_and(|a| a == ip));

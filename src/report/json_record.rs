@@ -33,13 +33,13 @@ pub fn write_record(n: &Negotiation, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\"last_seen\":");
     timestamp(out, n.last_seen);
     out.extend_from_slice(b",\"transport\":");
-    string(out, n.transport);
+    name(out, n.transport);
     out.extend_from_slice(b",\"client\":");
     endpoint(out, &n.client);
     out.extend_from_slice(b",\"server\":");
     endpoint(out, &n.server);
     out.extend_from_slice(b",\"outcome\":");
-    string(out, n.outcome.as_str());
+    name(out, n.outcome.as_str());
     out.extend_from_slice(b",\"version\":");
     match n.version {
         Some(v) => version(out, v),
@@ -388,7 +388,7 @@ fn key(out: &mut Vec<u8>, k: &KeyInfo) {
 
 fn alert(out: &mut Vec<u8>, a: &Alert) {
     out.extend_from_slice(b"{\"from\":");
-    string(out, a.from.as_str());
+    name(out, a.from.as_str());
     out.extend_from_slice(b",\"level\":");
     opt_string(out, a.level.as_deref());
     out.extend_from_slice(b",\"description\":");
@@ -402,9 +402,9 @@ fn alert(out: &mut Vec<u8>, a: &Alert) {
 
 fn close(out: &mut Vec<u8>, c: &Close) {
     out.extend_from_slice(b"{\"from\":");
-    string(out, c.from.as_str());
+    name(out, c.from.as_str());
     out.extend_from_slice(b",\"kind\":");
-    string(out, c.kind.as_str());
+    name(out, c.kind.as_str());
     out.extend_from_slice(b",\"frame\":");
     num(out, c.frame);
     out.extend_from_slice(b",\"during_handshake\":");
@@ -444,7 +444,7 @@ fn finding(out: &mut Vec<u8>, f: &Finding) {
     out.extend_from_slice(b"{\"id\":");
     string(out, f.id);
     out.extend_from_slice(b",\"severity\":");
-    string(out, f.severity.as_str());
+    name(out, f.severity.as_str());
     out.extend_from_slice(b",\"message\":");
     string(out, &f.message);
     out.extend_from_slice(b",\"evidence\":");
@@ -721,6 +721,34 @@ mod tests {
                 assert!(c.openssl.is_none_or(clean));
             }
         }
+        // The record's own enumerations, written with `name` too.
+        use crate::record::{CloseKind, Outcome, Sender, Severity};
+        for n in [Outcome::Established, Outcome::Failed, Outcome::Incomplete].map(|x| x.as_str()) {
+            assert!(clean(n), "{n:?}");
+        }
+        for n in [Sender::Client, Sender::Server].map(|x| x.as_str()) {
+            assert!(clean(n), "{n:?}");
+        }
+        for n in [CloseKind::Fin, CloseKind::Rst].map(|x| x.as_str()) {
+            assert!(clean(n), "{n:?}");
+        }
+        for n in [
+            Severity::Info,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+        ]
+        .map(|x| x.as_str())
+        {
+            assert!(clean(n), "{n:?}");
+        }
+        let e = crate::record::Endpoint {
+            ip: "10.0.0.1".parse().unwrap(),
+            port: 1,
+        };
+        assert!(clean(
+            Negotiation::new(0, 1, Timestamp::default(), e, e).transport
+        ));
     }
 
     /// The eight-bytes-at-a-time scan finds what a byte-by-byte one finds, wherever the byte
