@@ -430,6 +430,17 @@ mod tests {
         }
     }
 
+    /// What the merge releases now, as (id, item).
+    fn released(m: &mut Merge<&'static str>) -> Vec<(u64, &'static str)> {
+        let mut got = Vec::new();
+        m.release::<()>(&mut |id, s| {
+            got.push((id, s));
+            Ok(())
+        })
+        .unwrap();
+        got
+    }
+
     #[test]
     fn merge_waits_for_every_table() {
         let mut m: Merge<&'static str> = Merge::new(2);
@@ -439,20 +450,13 @@ mod tests {
         m.done(EndKey::new(k(3), ts(2)), "a");
         m.mark(0, k(10), EndKey::clock(0, ts(10)));
         let mut got = Vec::new();
-        fn take(m: &mut Merge<&'static str>, got: &mut Vec<(u64, &'static str)>) {
-            m.release::<()>(&mut |id, s| {
-                got.push((id, s));
-                Ok(())
-            })
-            .unwrap();
-        }
-        take(&mut m, &mut got);
+        got.extend(released(&mut m));
         assert_eq!(m.held(), 2, "table 1 has not passed anything");
         m.mark(1, k(4), EndKey::clock(0, ts(10)));
-        take(&mut m, &mut got);
+        got.extend(released(&mut m));
         assert_eq!(m.held(), 2, "flow 5 has no id until table 1 passes it");
         m.mark(1, k(6), EndKey::clock(0, ts(10)));
-        take(&mut m, &mut got);
+        got.extend(released(&mut m));
         assert_eq!(got, vec![(2, "b"), (1, "a")]);
     }
 
@@ -465,13 +469,7 @@ mod tests {
         m.done(EndKey::new(k(3), ts(1)), "c");
         m.done(EndKey::new(k(2), ts(2)), "b");
         m.mark(0, k(10), EndKey::clock(0, ts(10)));
-        let mut got = Vec::new();
-        m.release::<()>(&mut |id, s| {
-            got.push((id, s));
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(got, vec![(2, "c"), (1, "b")]);
+        assert_eq!(released(&mut m), vec![(2, "c"), (1, "b")]);
         // Opened out of key order (no table does), the watermark is still the least open key.
         let mut t = Tracker::default();
         t.open(k(5), ts(0));
