@@ -161,9 +161,8 @@ pub fn run(a: LiveArgs) -> ExitCode {
                     engine.frame(&f, &mut |n| em.emit(n));
                 }
                 running.recycle(batch);
-                running.idle();
             }
-            Err(RecvTimeoutError::Timeout) => running.idle(),
+            Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
         if last_tick.elapsed() >= TICK {

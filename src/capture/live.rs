@@ -3,25 +3,29 @@
 //!
 //! What this module owns: opening (and the words for why an interface cannot be opened), the
 //! interface list, the capture thread, the queue of owned [`Batch`]es (recycled through a
-//! return channel), stopping with libpcap's breakloop, and the capture counters (libpcap's
-//! kernel and interface drops, frames dropped because the queue was full). It knows nothing of
-//! TCP or TLS and never prints.
+//! return channel), stopping, and the capture counters (libpcap's kernel and interface drops,
+//! frames dropped because the queue was full). It knows nothing of TCP or TLS and never prints.
 //!
-//! Two libpcap facts shape it. On Linux a blocking read does not honour the read timeout when
-//! no packet arrives (TPACKET_V3, libpcap #1001), so the thread is stopped with
-//! `pcap_breakloop`, which wakes it at once; the same call, made while the analysis side is
-//! idle and a partial batch is held, makes the thread hand that batch over (a "poke": the
-//! capture goes on). And a packet is only borrowed until the next read, so it is copied into
-//! the batch.
+//! Three libpcap facts shape it. On Linux a blocking read does not honour the read timeout when
+//! no packet arrives (TPACKET_V3, libpcap #1001). `pcap_breakloop`, which would wake it, loses
+//! the packet being read when it lands during a read (`pcap_next_ex` returns "break" instead of
+//! the packet it has just taken off the ring): called to hand over partial batches, it dropped
+//! about one packet in a hundred on loopback. So the handle is non-blocking and the thread
+//! waits in `poll(2)` on libpcap's selectable descriptor for at most [`POLL_MS`], looking at
+//! the stop flag each time it wakes; breakloop is never called. And a packet is only borrowed
+//! until the next read, so it is copied into the batch.
 //!
 //! Batching is adaptive: while the analysis side keeps up (nothing waiting in the queue) each
 //! packet is handed over at once, for latency; when it falls behind, packets are gathered into
-//! batches of up to [`BATCH_FRAMES`] frames or [`BATCH_BYTES`] bytes. When the queue is full the
-//! batch is dropped and counted, so a slow terminal never blocks the capture.
+//! batches of up to [`BATCH_FRAMES`] frames or [`BATCH_BYTES`] bytes, and whatever is gathered
+//! is handed over as soon as the ring is empty. When the queue is full the batch is dropped and
+//! counted, so a slow terminal never blocks the capture.
 
 use super::{Batch, LinkType};
 use crate::record::Timestamp;
+use nix::poll::{poll, PollFd, PollFlags};
 use std::net::IpAddr;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
 use std::sync::Arc;
@@ -34,6 +38,9 @@ pub const BATCH_FRAMES: usize = 256;
 pub const BATCH_BYTES: usize = 256 * 1024;
 /// Batches the queue holds; when it is full, further batches are dropped and counted.
 pub const QUEUE_BATCHES: usize = 64;
+/// How long the capture thread waits for a packet before it looks at the stop flag again
+/// (milliseconds): the longest a stop waits.
+pub const POLL_MS: u16 = 50;
 
 /// How to open an interface.
 #[derive(Debug, Clone)]
@@ -154,14 +161,15 @@ pub fn interfaces() -> Result<Vec<Interface>, LiveError> {
 
 /// An opened interface with its filter set, not yet read.
 pub struct LiveCapture {
+    /// Non-blocking: waited for with `poll` on its descriptor.
     cap: pcap::Capture<pcap::Active>,
     link: LinkType,
     snaplen: u32,
 }
 
 impl LiveCapture {
-    /// Opens the interface (immediate mode: packets are delivered as they arrive) and sets the
-    /// filter.
+    /// Opens the interface (immediate mode: packets are delivered as they arrive; non-blocking,
+    /// waited for with `poll`) and sets the filter.
     pub fn open(o: &LiveOptions) -> Result<LiveCapture, LiveError> {
         let snaplen = i32::try_from(o.snaplen).unwrap_or(i32::MAX);
         let buffer = i32::try_from(u64::from(o.buffer_mib) << 20).unwrap_or(i32::MAX);
@@ -180,6 +188,7 @@ impl LiveCapture {
             detail: words(&e),
         })?;
         let link = LinkType(u32::try_from(cap.get_datalink().0).unwrap_or(u32::MAX));
+        let cap = cap.setnonblock().map_err(|e| open_error(&o.interface, e))?;
         Ok(LiveCapture {
             cap,
             link,
@@ -198,13 +207,12 @@ impl LiveCapture {
     }
 
     /// Starts the capture thread.
-    pub fn spawn(mut self) -> std::io::Result<Running> {
+    pub fn spawn(self) -> std::io::Result<Running> {
         let (tx, rx) = mpsc::sync_channel(QUEUE_BATCHES);
         let (recycle_tx, recycle_rx) = mpsc::channel();
         let shared = Arc::new(Shared::default());
         let stopper = Stopper {
             shared: Arc::clone(&shared),
-            breakloop: Arc::new(self.cap.breakloop_handle()),
         };
         let s = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -227,8 +235,6 @@ struct Shared {
     stop: AtomicBool,
     /// Batches in the queue, not yet taken by the analysis side.
     queued: AtomicUsize,
-    /// The capture thread holds a partial batch it has not handed over.
-    holding: AtomicBool,
     /// Frames read from libpcap.
     captured: AtomicU64,
     /// Frames dropped because the queue was full.
@@ -239,14 +245,12 @@ struct Shared {
 #[derive(Clone)]
 pub struct Stopper {
     shared: Arc<Shared>,
-    breakloop: Arc<pcap::BreakLoop>,
 }
 
 impl Stopper {
-    /// Asks the capture thread to stop; it wakes at once, hands over what it holds, and ends.
+    /// Asks the capture thread to stop; within [`POLL_MS`] it hands over what it holds and ends.
     pub fn stop(&self) {
         self.shared.stop.store(true, Ordering::SeqCst);
-        self.breakloop.breakloop();
     }
 
     /// A stop has been asked for.
@@ -304,18 +308,6 @@ impl Running {
     pub fn recycle(&self, mut b: Batch) {
         b.clear();
         let _ = self.recycle.send(b);
-    }
-
-    /// Called when the analysis side has nothing to do (after a batch, or after waiting in
-    /// vain): if the queue is empty and the capture thread holds a partial batch, it is made to
-    /// hand it over now (its blocking read does not time out by itself).
-    pub fn idle(&self) {
-        if self.shared.queued.load(Ordering::SeqCst) == 0
-            && self.shared.holding.load(Ordering::SeqCst)
-            && !self.stopper.is_stopped()
-        {
-            self.stopper.breakloop.breakloop();
-        }
     }
 
     /// A handle that stops the capture.
@@ -413,14 +405,16 @@ fn capture_loop(
                 {
                     break;
                 }
-                shared.holding.store(!batch.is_empty(), Ordering::SeqCst);
             }
-            // A poke (breakloop without a stop) or a read timeout: hand over what is held.
-            Err(pcap::Error::NoMorePackets) | Err(pcap::Error::TimeoutExpired) => {
+            // Non-blocking: nothing on the ring now. Hand over what is held, then wait.
+            Err(pcap::Error::TimeoutExpired) | Err(pcap::Error::NoMorePackets) => {
                 if !batch.is_empty() && !hand_over(&tx, &recycled, &mut batch, &shared) {
                     break;
                 }
-                shared.holding.store(false, Ordering::SeqCst);
+                if let Err(e) = wait_readable(live.cap.as_fd()) {
+                    error = Some(format!("waiting for packets: {e}"));
+                    break;
+                }
             }
             Err(e) => {
                 error = Some(words(&e));
@@ -434,7 +428,6 @@ fn capture_loop(
         shared.queued.fetch_add(1, Ordering::SeqCst);
         let _ = tx.send(batch);
     }
-    shared.holding.store(false, Ordering::SeqCst);
     let (libpcap, libpcap_error) = match live.cap.stats() {
         Ok(s) => (
             Some(LibpcapStats {
@@ -452,6 +445,15 @@ fn capture_loop(
         libpcap,
         libpcap_error,
         error,
+    }
+}
+
+/// Waits until the capture's descriptor `fd` is readable, for at most [`POLL_MS`]; an
+/// interrupted wait counts as a wake-up.
+fn wait_readable(fd: BorrowedFd<'_>) -> nix::Result<()> {
+    match poll(&mut [PollFd::new(fd, PollFlags::POLLIN)], POLL_MS) {
+        Ok(_) | Err(nix::errno::Errno::EINTR) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
