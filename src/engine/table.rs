@@ -184,6 +184,7 @@ impl FlowTable {
                 order.open(order_key, f.ts);
                 let due =
                     Timestamp::new(f.ts.secs.saturating_add(opts.limits.idle_timeout_secs), 0);
+                compact_timers(timers, flows);
                 timers.push(Reverse((due, seq, key)));
                 stats.tcp_flows += 1;
                 flows.insert(
@@ -602,6 +603,22 @@ fn deadline(c: &Conn, limits: &Limits) -> Timestamp {
     Timestamp::new(c.last_ts.secs.saturating_add(timeout).saturating_add(1), 0)
 }
 
+/// Drops the timer entries of connections that have left the table once they outnumber the
+/// live ones. A connection closed by FIN or RST leaves its entry behind until it is due, an
+/// idle timeout later: on a busy link that is every connection of the last 5 minutes, and
+/// popping from a heap that much larger than the open connections was 6% of the run time
+/// (cache misses). Entries are only ever skipped when found stale, so dropping them early
+/// changes nothing else; the threshold makes the O(n) rebuild cost about one look-up per entry
+/// pushed.
+fn compact_timers(
+    timers: &mut BinaryHeap<Reverse<(Timestamp, u64, FlowKey)>>,
+    flows: &FlowMap<Box<Conn>>,
+) {
+    if timers.len() > 4 * flows.len() + 4096 {
+        timers.retain(|Reverse((_, seq, k))| flows.get(k).is_some_and(|c| c.seq == *seq));
+    }
+}
+
 /// The flow table is full: the connection with the earliest timer (the one idle longest, or
 /// close to it) is finished and reported early with a note.
 fn evict_idlest(
@@ -654,5 +671,54 @@ impl Tombstones {
     fn remove(&mut self, k: &FlowKey) {
         // Left in `order`; a stale entry only shortens the memory of one other key.
         self.set.remove(k);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::TcpFlags;
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    #[test]
+    fn timers_of_closed_connections_do_not_pile_up() {
+        let mut table = FlowTable::new(EngineOptions::default());
+        let server = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 443);
+        let mut frame = 0;
+        let mut most = 0;
+        // 50,000 connections in 50 s, each opened by a SYN and reset at once: all of them end
+        // long before the 300 s idle timeout that their first timer entry waits for.
+        for i in 0..50_000u32 {
+            let client = SocketAddr::new(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), 40000);
+            let ts = Timestamp::new(1_000_000 + i64::from(i / 1000), 0);
+            for flags in [
+                TcpFlags {
+                    syn: true,
+                    ..TcpFlags::default()
+                },
+                TcpFlags {
+                    rst: true,
+                    ..TcpFlags::default()
+                },
+            ] {
+                frame += 1;
+                let seg = TcpSegment {
+                    src: client,
+                    dst: server,
+                    seq: 1,
+                    ack: 0,
+                    flags,
+                    payload: &[],
+                    truncated: false,
+                    wire_payload_len: 0,
+                };
+                table.segment(&seg, FrameCtx { number: frame, ts }, ts);
+            }
+            most = most.max(table.timers.len());
+        }
+        assert!(table.flows.is_empty());
+        assert_eq!(table.stats.tcp_flows, 50_000);
+        // At most 4 per open connection (none here) + 4096, and the one just pushed.
+        assert_eq!(most, 4097);
     }
 }
