@@ -196,6 +196,28 @@ impl Tracker {
     }
 }
 
+impl Tracker {
+    /// Takes what is new while an input ends step by step, every flow keyed below `upto`
+    /// finished and every other still to be (see [`Tracker::pass`]). Its marks say that the
+    /// table will find no TLS flow and end no flow below `upto`: all that is left ends with
+    /// the input, in key order. A mark lower than the table's last (a flow open since long
+    /// before the last frames) only makes the merge wait.
+    pub fn pass_ending<T>(
+        &mut self,
+        upto: OrderKey,
+        f: &mut dyn FnMut(Negotiation) -> T,
+    ) -> Passed<T> {
+        let tls = self.tls.drain(..).collect();
+        let done = self.done.drain(..).map(|(e, r)| (e, f(r))).collect();
+        Passed {
+            tls,
+            done,
+            ids: upto,
+            end: EndKey::new(upto, Timestamp::MAX),
+        }
+    }
+}
+
 /// What one table passes to the [`Merge`] at one time.
 #[derive(Debug)]
 pub struct Passed<T> {

@@ -99,6 +99,30 @@ impl FlowTable {
         }
     }
 
+    /// The open connections by their keys: the order in which their records go out when the
+    /// input ends (they all end then).
+    pub(super) fn open_in_order(&self) -> Vec<(OrderKey, FlowKey)> {
+        let mut open: Vec<_> = self.flows.iter().map(|(k, c)| (c.key, *k)).collect();
+        open.sort_unstable();
+        open
+    }
+
+    /// Finishes the open connections `keys` at the end of an input, so that what they hold
+    /// can go before the others are finished.
+    pub(super) fn end_flows(&mut self, keys: &[(OrderKey, FlowKey)]) {
+        for (_, key) in keys {
+            if let Some(c) = self.flows.remove(key) {
+                finish_conn(
+                    c,
+                    Timestamp::MAX,
+                    &mut self.order,
+                    &mut self.stats,
+                    &mut self.buffered,
+                );
+            }
+        }
+    }
+
     /// Finishes every open flow (the end of an input).
     pub(super) fn end_input(&mut self) {
         for (_, c) in self.flows.drain() {
