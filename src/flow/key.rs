@@ -70,6 +70,7 @@ impl FlowKey {
 }
 
 impl Hash for FlowKey {
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
         let [a, b] = self.lo_ip;
         let [c, d] = self.hi_ip;
