@@ -1066,11 +1066,11 @@ mod tests {
         };
         let mut n = Negotiation::new(0, 1, Timestamp::new(at, 500), ep(50000), ep(443));
         n.sni = sni.map(str::to_string);
-        n.client_hello = Some(ClientHelloInfo {
+        n.client_hello = Some(Box::new(ClientHelloInfo {
             frame: CH_FRAME,
             sni: n.sni.clone(),
             ..Default::default()
-        });
+        }));
         n.certificates = certs;
         n
     }

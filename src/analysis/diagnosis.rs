@@ -488,12 +488,12 @@ mod tests {
             client_bytes: 300,
             server_bytes: 7,
         };
-        n.client_hello = Some(ClientHelloInfo {
+        n.client_hello = Some(Box::new(ClientHelloInfo {
             frame: 4,
             legacy_version: 0x0303,
             cipher_suites: vec![0xc02f, 0xc030],
             ..Default::default()
-        });
+        }));
         n
     }
 

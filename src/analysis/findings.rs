@@ -303,13 +303,13 @@ mod tests {
         let mut n = Negotiation::new(0, 1, Timestamp::default(), e, e);
         n.version = Some(Version(version));
         n.cipher_suite = Some(CipherSuite(suite));
-        n.client_hello = Some(ClientHelloInfo {
+        n.client_hello = Some(Box::new(ClientHelloInfo {
             frame: 4,
             legacy_version: 0x0303,
             cipher_suites: vec![0xc02f, 0x00ff],
             sni: Some("a.test".into()),
             ..Default::default()
-        });
+        }));
         n.server_hello = Some(ServerHelloInfo {
             frame: 6,
             legacy_version: version,

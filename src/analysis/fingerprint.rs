@@ -46,7 +46,7 @@ pub fn fingerprints(n: &Negotiation) -> Option<Fingerprints> {
     }
     let client = n
         .client_hello
-        .as_ref()
+        .as_deref()
         .map(client_fingerprints)
         .unwrap_or_default();
     let (ja3s, ja3s_full) = n
@@ -625,7 +625,7 @@ mod tests {
             port,
         };
         let mut n = Negotiation::new(0, 1, Timestamp::new(0, 0), ep(50112), ep(443));
-        n.client_hello = ch;
+        n.client_hello = ch.map(Box::new);
         n.server_hello = sh;
         n
     }

@@ -23,9 +23,9 @@ pub struct Context {
 
 /// Fills `fingerprints`, `findings` and `diagnosis` of a finished record.
 pub fn analyze(n: &mut Negotiation, ctx: &Context) {
-    n.fingerprints = fingerprint::fingerprints(n);
+    n.fingerprints = fingerprint::fingerprints(n).map(Box::new);
     let mut found = certs::check(n, ctx);
     found.extend(findings::check(n, &ctx.policy));
     n.findings = found;
-    n.diagnosis = diagnosis::diagnose(n);
+    n.diagnosis = diagnosis::diagnose(n).map(Box::new);
 }

@@ -392,8 +392,11 @@ pub struct Negotiation {
     pub ocsp_stapled: Option<bool>,
     /// 0-RTT early data offered by the client (accepted is not visible without keys).
     pub early_data: bool,
-    /// What the client offered.
-    pub client_hello: Option<ClientHelloInfo>,
+    /// What the client offered. Boxed, as are the fingerprints and the diagnosis: a record
+    /// exists from a flow's first TLS bytes, and with tens of thousands of handshakes open at
+    /// once their 448 bytes inline (of a 952-byte record) were a seventh of what each open flow
+    /// held.
+    pub client_hello: Option<Box<ClientHelloInfo>>,
     /// What the server chose.
     pub server_hello: Option<ServerHelloInfo>,
     /// Server certificate chain, in the order sent (TLS ≤ 1.2; encrypted in TLS 1.3).
@@ -415,11 +418,11 @@ pub struct Negotiation {
     /// Size in bits of the DHE prime the server sent in ServerKeyExchange, when it did.
     pub dh_bits: Option<u32>,
     /// Client and server fingerprints; null when neither hello was seen.
-    pub fingerprints: Option<Fingerprints>,
+    pub fingerprints: Option<Box<Fingerprints>>,
     /// What is weak or wrong, from the crypto negotiated and offered and the certificates.
     pub findings: Vec<Finding>,
     /// Why the negotiation failed or what stopped it; null for a healthy established flow.
-    pub diagnosis: Option<Diagnosis>,
+    pub diagnosis: Option<Box<Diagnosis>>,
     /// Facts about the capture of this flow (gaps, retransmissions, truncation, limits hit).
     pub notes: Vec<String>,
 }

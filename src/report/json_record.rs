@@ -825,7 +825,7 @@ mod tests {
         let mut changed = hello.clone();
         changed.legacy_version = 0x0301;
         for h in [&hello, &hello, &moved, &changed, &hello] {
-            n.client_hello = Some(h.clone());
+            n.client_hello = Some(Box::new(h.clone()));
             same_as_serde(&n);
         }
     }
@@ -895,7 +895,7 @@ mod tests {
             extensions: vec![0x0a0a, 0xffff, 0x002b],
             ..Default::default()
         });
-        n.client_hello = Some(crate::record::ClientHelloInfo {
+        n.client_hello = Some(Box::new(crate::record::ClientHelloInfo {
             alpn: vec![odd.into(), "h2".into()],
             sni: Some(odd.into()),
             versions: vec![0x0304, 0x7f17, 0x1a1a],
@@ -903,7 +903,7 @@ mod tests {
             ec_point_formats: vec![1],
             sslv2_format: true,
             ..Default::default()
-        });
+        }));
         let c = CertInfo {
             subject: Some(odd.into()),
             issuer: None,
@@ -963,10 +963,10 @@ mod tests {
             frame: 4,
             during_handshake: true,
         });
-        n.fingerprints = Some(Fingerprints {
+        n.fingerprints = Some(Box::new(Fingerprints {
             ja3: Some(odd.into()),
             ..Default::default()
-        });
+        }));
         n.findings = vec![Finding {
             id: "cipher.rc4",
             severity: Severity::High,
@@ -974,13 +974,13 @@ mod tests {
             evidence: vec![1, 2],
             certificate: Some(1),
         }];
-        n.diagnosis = Some(Diagnosis {
+        n.diagnosis = Some(Box::new(Diagnosis {
             code: "x",
             summary: odd.into(),
             detail: String::new(),
             remediation: "r".into(),
             evidence_frames: vec![],
-        });
+        }));
         same_as_serde(&n);
         n.version = Some(Version(0x0303));
         n.cipher_suite = Some(CipherSuite(0x1301));

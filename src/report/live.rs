@@ -140,13 +140,13 @@ mod tests {
         let mut n = rec();
         n.outcome = Outcome::Failed;
         n.sni = Some("evil\x1b[2J".into());
-        n.diagnosis = Some(Diagnosis {
+        n.diagnosis = Some(Box::new(Diagnosis {
             code: "protocol_version_mismatch",
             summary: "No common TLS version.".into(),
             detail: String::new(),
             remediation: String::new(),
             evidence_frames: vec![],
-        });
+        }));
         assert_eq!(
             rendered(&n, false),
             "22:13:20.123  #7  127.0.0.1:53226 → 127.0.0.1:4433  evil\\x1b[2J  -  -  FAILED protocol_version_mismatch: No common TLS version.\n"

@@ -148,7 +148,7 @@ impl TlsFlow {
                     if let Some(c) = self.dirs.get_mut(0) {
                         c.session_id = d.session_id;
                     }
-                    rec.client_hello = Some(d.info);
+                    rec.client_hello = Some(Box::new(d.info));
                 } else if !rec.hello_retry_request {
                     self.note(rec, format!("another ClientHello at frame {frame} (renegotiation or a retry); the first is reported"));
                 }
@@ -305,7 +305,9 @@ impl TlsFlow {
             Sender::Client => {
                 self.history(rec, from, 'C');
                 match sslv2::client_hello(rec_bytes, frame) {
-                    Some((info, _)) if rec.client_hello.is_none() => rec.client_hello = Some(info),
+                    Some((info, _)) if rec.client_hello.is_none() => {
+                        rec.client_hello = Some(Box::new(info))
+                    }
                     Some(_) => {}
                     None => {
                         self.note(
