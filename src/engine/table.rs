@@ -599,7 +599,7 @@ fn complete_record(
         server_bytes: conn.bytes[1 - c],
     };
     tls.finish(&mut rec);
-    stats.limits_hit += tls.limits_hit();
+    stats.limits_hit += &tls.limits_hit();
     // A one-sided capture cannot show a failure: what the other side did is unknown.
     let one_sided = rec.traffic.client_packets == 0 || rec.traffic.server_packets == 0;
     if one_sided && rec.outcome == crate::record::Outcome::Failed {

@@ -125,15 +125,48 @@ impl Dir {
 
 /// Largest handshake message body accepted (`max_handshake_message`, and no more than
 /// `max_handshake_bytes` is buffered for one message).
-fn handshake_limit(l: &Limits) -> usize {
+fn handshake_limit(l: &FlowLimits) -> usize {
     l.max_handshake_message.min(l.max_handshake_bytes)
+}
+
+/// The limits of [`Limits`] that the TLS layer applies: every open flow keeps a copy, so only
+/// these (40 bytes, not the whole 120).
+#[derive(Debug, Clone, Copy)]
+struct FlowLimits {
+    max_handshake_message: usize,
+    max_handshake_bytes: usize,
+    max_history: usize,
+    max_notes: usize,
+    max_certificates: usize,
+}
+
+/// The counters of [`LimitsHit`] that the TLS layer counts, per flow (for the same reason).
+#[derive(Debug, Clone, Copy, Default)]
+struct FlowHits {
+    max_handshake_message: u64,
+    max_handshake_bytes: u64,
+    max_certificates: u64,
+    max_notes: u64,
+    max_history: u64,
+}
+
+impl From<&Limits> for FlowLimits {
+    fn from(l: &Limits) -> Self {
+        FlowLimits {
+            max_handshake_message: l.max_handshake_message,
+            max_handshake_bytes: l.max_handshake_bytes,
+            max_history: l.max_history,
+            max_notes: l.max_notes,
+            max_certificates: l.max_certificates,
+        }
+    }
 }
 
 /// The TLS state of one flow.
 #[derive(Debug)]
 pub struct TlsFlow {
     dirs: [Dir; 2],
-    limits: Limits,
+    limits: FlowLimits,
     client_offers_resumption: bool,
     server_hello_seen: bool,
     tls13: bool,
@@ -144,7 +177,7 @@ pub struct TlsFlow {
     history_cut: bool,
     notes_dropped: u32,
     /// Limits hit on this flow (counted once the flow is finished).
-    hits: LimitsHit,
+    hits: FlowHits,
 }
 
 fn idx(s: Sender) -> usize {
@@ -163,7 +196,7 @@ impl TlsFlow {
         }
         TlsFlow {
             dirs,
-            limits: limits.clone(),
+            limits: FlowLimits::from(limits),
             client_offers_resumption: false,
             server_hello_seen: false,
             tls13: false,
@@ -172,7 +205,7 @@ impl TlsFlow {
             gap_before_decision: false,
             history_cut: false,
             notes_dropped: 0,
-            hits: LimitsHit::default(),
+            hits: FlowHits::default(),
         }
     }
 
@@ -200,8 +233,16 @@ impl TlsFlow {
     }
 
     /// The limits this flow hit so far (with the notes dropped once [`TlsFlow::finish`] ran).
-    pub fn limits_hit(&self) -> &LimitsHit {
-        &self.hits
+    pub fn limits_hit(&self) -> LimitsHit {
+        let h = &self.hits;
+        LimitsHit {
+            max_handshake_message: h.max_handshake_message,
+            max_handshake_bytes: h.max_handshake_bytes,
+            max_certificates: h.max_certificates,
+            max_notes: h.max_notes,
+            max_history: h.max_history,
+            ..LimitsHit::default()
+        }
     }
 
     /// Adds a note about this flow from outside the TLS layer, within `max_notes` (a note over
