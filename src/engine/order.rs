@@ -179,24 +179,15 @@ impl Tracker {
         next: OrderKey,
         f: &mut dyn FnMut(Negotiation) -> T,
     ) -> Passed<T> {
-        let tls = self.tls.drain(..).collect();
-        let done = self.done.drain(..).map(|(e, r)| (e, f(r))).collect();
         let (ids, end) = if next.frame == u64::MAX {
             self.open.clear();
             (next, EndKey::end_of(next.input))
         } else {
             (self.watermark(now, next), EndKey::clock(next.input, now))
         };
-        Passed {
-            tls,
-            done,
-            ids,
-            end,
-        }
+        self.take(ids, end, f)
     }
-}
 
-impl Tracker {
     /// Takes what is new while an input ends step by step, every flow keyed below `upto`
     /// finished and every other still to be (see [`Tracker::pass`]). Its marks say that the
     /// table will find no TLS flow and end no flow below `upto`: all that is left ends with
@@ -207,13 +198,21 @@ impl Tracker {
         upto: OrderKey,
         f: &mut dyn FnMut(Negotiation) -> T,
     ) -> Passed<T> {
-        let tls = self.tls.drain(..).collect();
-        let done = self.done.drain(..).map(|(e, r)| (e, f(r))).collect();
+        self.take(upto, EndKey::new(upto, Timestamp::MAX), f)
+    }
+
+    /// What is new, with the records mapped by `f`, under the marks `ids` and `end`.
+    fn take<T>(
+        &mut self,
+        ids: OrderKey,
+        end: EndKey,
+        f: &mut dyn FnMut(Negotiation) -> T,
+    ) -> Passed<T> {
         Passed {
-            tls,
-            done,
-            ids: upto,
-            end: EndKey::new(upto, Timestamp::MAX),
+            tls: self.tls.drain(..).collect(),
+            done: self.done.drain(..).map(|(e, r)| (e, f(r))).collect(),
+            ids,
+            end,
         }
     }
 }

@@ -244,9 +244,9 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
         if let Some(e) = sink_err {
             return Err(e);
         }
-        end_in_steps(&mut table, &mut fin, i, &mut |p, _, spares| {
-            merge.accept(0, p);
-            release(&mut merge, sink, spares)
+        end_in_steps(&mut table, &mut fin, i, &mut |step| {
+            merge.accept(0, step.passed);
+            release(&mut merge, sink, step.spares)
         })?;
         info.notes.extend(front.notes());
         out.inputs.push(info);
@@ -426,25 +426,33 @@ fn pass(
     table.order.pass(clock, next, &mut |n| fin.finish(n))
 }
 
-/// What [`end_in_steps`] hands each step to: its records and marks, whether it is the last,
-/// and the finisher's spare buffers.
-type EachStep<'a, E> = dyn FnMut(Passed<Rendered>, bool, &mut Vec<Vec<u8>>) -> Result<(), E> + 'a;
+/// One step of [`end_in_steps`].
+struct EndStep<'a> {
+    /// Its records, analysed and rendered, and the table's marks.
+    passed: Passed<Rendered>,
+    /// The last step: every flow of the input finished, the marks final.
+    last: bool,
+    /// The table's counters after the step.
+    stats: &'a Stats,
+    /// Records the finisher has finished so far.
+    written: u64,
+    /// The finisher's spare buffers, to put the written ones back in.
+    spares: &'a mut Vec<Vec<u8>>,
+}
 
 /// Open flows finished per step at the end of an input.
 const END_STEP: usize = 1024;
 
 /// Ends input `input` of `table`: finishes its open flows in the order their records go out,
-/// [`END_STEP`] at a time, and hands each step's records, analysed and rendered, to `each`
-/// (last, with `true`, the table's final marks), with the finisher's spare buffers to put the
-/// written ones back in. When a capture ends with tens of thousands
-/// of connections open, their records are written while the rest are finished, instead of
-/// all of them being held at once (60,000 stuck handshakes: 386 MiB at the end, 264 MiB before
-/// it, when they were finished together).
+/// [`END_STEP`] at a time, and hands each step to `each`. When a capture ends with tens of
+/// thousands of connections open, their records are written while the rest are finished,
+/// instead of all of them being held at once (60,000 stuck handshakes: 386 MiB at the end,
+/// 264 MiB before it, when they were finished together).
 fn end_in_steps<E>(
     table: &mut FlowTable,
     fin: &mut Finisher<'_>,
     input: usize,
-    each: &mut EachStep<'_, E>,
+    each: &mut dyn FnMut(EndStep<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
     let open = table.open_in_order();
     let mut steps = open.chunks(END_STEP).peekable();
@@ -452,17 +460,29 @@ fn end_in_steps<E>(
         table.end_flows(step);
         // The last step's records go with the final marks below.
         if let Some(&(upto, _)) = steps.peek().and_then(|next| next.first()) {
-            let p = table.order.pass_ending(upto, &mut |n| fin.finish(n));
-            each(p, false, &mut fin.spares)?;
+            let passed = table.order.pass_ending(upto, &mut |n| fin.finish(n));
+            each(EndStep {
+                passed,
+                last: false,
+                stats: &table.stats,
+                written: fin.written,
+                spares: &mut fin.spares,
+            })?;
         }
     }
     table.end_input();
-    let p = table
+    let passed = table
         .order
         .pass(Timestamp::MAX, OrderKey::end_of(input), &mut |n| {
             fin.finish(n)
         });
-    each(p, true, &mut fin.spares)
+    each(EndStep {
+        passed,
+        last: true,
+        stats: &table.stats,
+        written: fin.written,
+        spares: &mut fin.spares,
+    })
 }
 
 fn worker(
@@ -512,38 +532,19 @@ fn worker(
                 }
             }
             ToWorker::End(input) => {
-                // The steps before the last go with the counters as they were when the input
-                // ended; the last, sent below, with the final ones.
-                let (stats, written) = (table.stats.clone(), fin.written);
-                let mut last = None;
-                let sent = end_in_steps(&mut table, &mut fin, input, &mut |passed, end, _| {
-                    if end {
-                        last = Some(passed);
-                        return Ok(());
-                    }
-                    // The reader gone: nothing to send to any more.
+                let sent = end_in_steps(&mut table, &mut fin, input, &mut |step| {
                     tx.send(FromWorker {
                         worker: id,
-                        passed,
-                        stats: stats.clone(),
-                        written,
+                        passed: step.passed,
+                        stats: step.stats.clone(),
+                        written: step.written,
                         spent: None,
-                        ended: false,
+                        ended: step.last,
                     })
                     .map_err(|_| ())
                 });
-                let Some(passed) = last.filter(|_| sent.is_ok()) else {
-                    return;
-                };
-                let reply = FromWorker {
-                    worker: id,
-                    passed,
-                    stats: table.stats.clone(),
-                    written: fin.written,
-                    spent: None,
-                    ended: true,
-                };
-                if tx.send(reply).is_err() {
+                // The reader gone: nothing to send to any more.
+                if sent.is_err() {
                     return;
                 }
             }
@@ -656,9 +657,9 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                 return Err(e);
             }
             // The workers end their parts meanwhile; what they pass is written as it comes.
-            end_in_steps(&mut own, &mut fin, i, &mut |p, _, spares| {
-                d.merge.accept(0, p);
-                d.drain(sink, spares)
+            end_in_steps(&mut own, &mut fin, i, &mut |step| {
+                d.merge.accept(0, step.passed);
+                d.drain(sink, step.spares)
             })?;
             // Every worker ends an End with one answer marked so: wait for all of them.
             while d.ended < n - 1 {
@@ -866,10 +867,8 @@ mod tests {
         let mut fin = Finisher::new(&ctx, render());
         let mut steps = Vec::new();
         let mut last_mark = None;
-        let ended = end_in_steps(&mut table, &mut fin, 0, &mut |p: Passed<Rendered>,
-                                                                last,
-                                                                _|
-         -> Result<(), ()> {
+        let ended = end_in_steps(&mut table, &mut fin, 0, &mut |step| -> Result<(), ()> {
+            let p = &step.passed;
             // Every record of a step is below its marks, and above the step before's.
             for (e, _) in &p.done {
                 assert!(*e < p.end, "{e:?} before {:?}", p.end);
@@ -878,7 +877,7 @@ mod tests {
                 }
             }
             last_mark = Some(p.end);
-            steps.push((p.done.len(), p.tls.len(), last));
+            steps.push((p.done.len(), p.tls.len(), step.last));
             Ok(())
         });
         assert_eq!(ended, Ok(()));

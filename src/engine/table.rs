@@ -123,17 +123,12 @@ impl FlowTable {
         }
     }
 
-    /// Finishes every open flow (the end of an input).
+    /// Finishes every open flow (the end of an input; [`FlowTable::end_flows`] may have
+    /// finished some or all of them already) and forgets the input's timers and closed
+    /// connections.
     pub(super) fn end_input(&mut self) {
-        for (_, c) in self.flows.drain() {
-            finish_conn(
-                c,
-                Timestamp::MAX,
-                &mut self.order,
-                &mut self.stats,
-                &mut self.buffered,
-            );
-        }
+        let open = self.open_in_order();
+        self.end_flows(&open);
         self.timers.clear();
         self.closed = Tombstones::default();
         self.pending.clear();

@@ -385,14 +385,9 @@ fn many_flows_stuck_in_client_hello() {
     assert!(r.rss_kib < 200 * 1024, "peak RSS {} KiB", r.rss_kib);
 }
 
-/// Case 2b: 6,000 flows each stuck in a 16 KB ClientHello of which 15 KB came: what they hold
-/// (the handshake bytes and the bytes kept for retransmission checks, over 200 MB) is more
-/// than the 64 MiB budget, so the flows that push it over give some of it up, with notes, and
-/// memory stays bounded (before the budget counted them, this took about 350 MB). The order in
-/// which a flow gives things up is tested in `engine::tests::global_budget_*`.
-#[test]
-fn many_flows_stuck_in_big_client_hellos_stay_within_the_budget() {
-    const N: u32 = 6_000;
+/// `n` connections, each handshaken and then stuck 15,000 bytes into a 16 KB ClientHello:
+/// 14 frames each.
+fn stuck_in_big_client_hellos(n: u32) -> Pcap {
     let mut ext = sni_ext(b"big.example.test");
     // A padding extension (21) to make the hello 16 KB.
     ext.extend_from_slice(&[0, 21]);
@@ -401,12 +396,23 @@ fn many_flows_stuck_in_big_client_hellos_stay_within_the_budget() {
     let hello = records(&handshake_msg(&client_hello_body(&[0x1301, 0xc02f], &ext)));
     let most = &hello[..15_000];
     let mut p = Pcap::new();
-    for i in 0..N {
+    for i in 0..n {
         let mut c = Conn::new(client_addr(i), 40000 + (i % 20000) as u16);
         c.handshake(&mut p);
         c.client_data(&mut p, most);
     }
-    let r = run_on("stuck_big", &p, "json");
+    p
+}
+
+/// Case 2b: 6,000 flows each stuck in a 16 KB ClientHello of which 15 KB came: what they hold
+/// (the handshake bytes and the bytes kept for retransmission checks, over 200 MB) is more
+/// than the 64 MiB budget, so the flows that push it over give some of it up, with notes, and
+/// memory stays bounded (before the budget counted them, this took about 350 MB). The order in
+/// which a flow gives things up is tested in `engine::tests::global_budget_*`.
+#[test]
+fn many_flows_stuck_in_big_client_hellos_stay_within_the_budget() {
+    const N: u32 = 6_000;
+    let r = run_on("stuck_big", &stuck_in_big_client_hellos(N), "json");
     assert_ok(&r);
     let doc = r.json();
     let flows = doc["flows"].as_array().expect("flows");
@@ -445,19 +451,7 @@ fn many_flows_stuck_in_big_client_hellos_stay_within_the_budget() {
 #[test]
 fn many_flows_open_at_the_end_are_written_in_steps() {
     const N: u32 = 20_000;
-    let mut ext = sni_ext(b"big.example.test");
-    ext.extend_from_slice(&[0, 21]);
-    ext.extend_from_slice(&u16be(16_000));
-    ext.extend_from_slice(&[0; 16_000]);
-    let hello = records(&handshake_msg(&client_hello_body(&[0x1301, 0xc02f], &ext)));
-    let most = &hello[..15_000];
-    let mut p = Pcap::new();
-    for i in 0..N {
-        let mut c = Conn::new(client_addr(i), 40000 + (i % 20000) as u16);
-        c.handshake(&mut p);
-        c.client_data(&mut p, most);
-    }
-    let r = run_on("open_at_end", &p, "jsonl");
+    let r = run_on("open_at_end", &stuck_in_big_client_hellos(N), "jsonl");
     assert_ok(&r);
     let flows = r.jsonl();
     assert_eq!(flows.len(), N as usize);
