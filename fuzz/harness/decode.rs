@@ -36,6 +36,7 @@ pub fn run(data: &[u8]) {
             link,
             data: bytes,
             orig_len: bytes.len() as u32,
+            chunk: None,
         };
         for orig_len in [frame.orig_len, frame.orig_len.saturating_add(1000)] {
             let f = Frame { orig_len, ..frame };

@@ -85,6 +85,7 @@ impl Batch {
                     link: self.link,
                     data,
                     orig_len: s.orig_len,
+                    chunk: None,
                 }
             })
     }

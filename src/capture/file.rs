@@ -1,6 +1,7 @@
-//! Streaming pcap / pcapng (optionally gzip-compressed) reading with pcap-parser's readers.
+//! Streaming pcap / pcapng (optionally gzip-compressed) reading with pcap-parser's parsers.
 //!
-//! Owns the block loop: a fixed-size buffer (`BUFFER_SIZE`, grown at most to `MAX_BLOCK`), the
+//! Owns the block loop: a fixed-size buffer of shared chunks (`BUFFER_SIZE`, grown at most to
+//! `MAX_BLOCK`; see [`super::chunk`]), the
 //! refill / grow / skip decisions, frame numbering, per-interface link types and timestamps, and
 //! every note about an imperfect file (truncation, corrupt or oversized blocks, odd lengths).
 //! Memory does not grow with the file: one buffer, one interface table per section.
@@ -11,14 +12,13 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+use super::chunk::{record_parser, Chunk, ChunkReader, ParseRecord};
 use super::detect::{self, Magic};
 use super::ng::{IdbProblem, Interface, Section};
 use super::{io_reason, CaptureError, Frame, LinkType};
 use crate::record::{InputInfo, Timestamp};
-use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
-use pcap_parser::{
-    Block, LegacyPcapBlock, LegacyPcapReader, PcapBlockOwned, PcapError, PcapHeader, PcapNGReader,
-};
+use pcap_parser::traits::PcapNGPacketBlock;
+use pcap_parser::{Block, LegacyPcapBlock, PcapBlockOwned, PcapError};
 use std::cell::RefCell;
 use std::io::{self, Cursor, Read};
 use std::ops::ControlFlow;
@@ -99,7 +99,7 @@ pub(crate) fn read_stream(
             }
             let src = Source::new(Box::new(Cursor::new(head).chain(reader)), &error_slot);
             let mut r =
-                LegacyPcapReader::new(BUFFER_SIZE, src).map_err(|e| CaptureError::BadHeader {
+                ChunkReader::legacy(BUFFER_SIZE, src).map_err(|e| CaptureError::BadHeader {
                     format: format!("pcap{gz}"),
                     reason: e.to_string(),
                 })?;
@@ -122,7 +122,7 @@ pub(crate) fn read_stream(
             let (head, big_endian) = read_shb(&mut reader, head, &format)?;
             let capacity = BUFFER_SIZE.max(head.len().saturating_add(4096));
             let src = Source::new(Box::new(Cursor::new(head).chain(reader)), &error_slot);
-            let mut r = PcapNGReader::new(capacity, src).map_err(|e| CaptureError::BadHeader {
+            let mut r = ChunkReader::ng(capacity, src).map_err(|e| CaptureError::BadHeader {
                 format,
                 reason: describe_pcap_error(&e),
             })?;
@@ -291,20 +291,8 @@ impl Read for Source {
     }
 }
 
-/// pcap-parser's parser of one pcap record (the one its `LegacyPcapReader` uses).
-type ParseRecord =
-    fn(&[u8]) -> pcap_parser::nom::IResult<&[u8], LegacyPcapBlock<'_>, PcapError<&[u8]>>;
-
-/// The record parser `LegacyPcapReader` picks for a file with this header.
-fn record_parser(h: &PcapHeader) -> ParseRecord {
-    if h.is_modified_format() {
-        pcap_parser::parse_pcap_frame_modified
-    } else if h.is_bigendian() {
-        pcap_parser::parse_pcap_frame_be
-    } else {
-        pcap_parser::parse_pcap_frame
-    }
-}
+/// The block reader over a file's bytes.
+type Input = ChunkReader<Source>;
 
 /// Per-format state.
 enum Kind {
@@ -410,11 +398,7 @@ impl<'i> Driver<'i> {
         }
     }
 
-    fn run(
-        &mut self,
-        reader: &mut dyn PcapReaderIterator,
-        on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
-    ) {
+    fn run(&mut self, reader: &mut Input, on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>) {
         loop {
             if let Kind::Legacy {
                 parse: Some(parse),
@@ -431,11 +415,14 @@ impl<'i> Driver<'i> {
                 // this one about 105. The first record that does not parse (cut by the end of
                 // the buffer, or corrupt) goes to `next` below, as before.
                 let data = reader.data();
+                // Dropped before the next refill: a chunk still held there is not refilled
+                // in place.
+                let chunk = reader.chunk();
                 let mut used = 0;
                 let mut flow = ControlFlow::Continue(());
                 while let Some(Ok((rest, b))) = data.get(used..).map(parse) {
                     used = data.len() - rest.len();
-                    flow = self.on_record(&b, nanos, link, snaplen, on_frame);
+                    flow = self.on_record(&b, nanos, link, snaplen, chunk.as_ref(), on_frame);
                     if flow.is_break() {
                         break;
                     }
@@ -445,9 +432,10 @@ impl<'i> Driver<'i> {
                     return;
                 }
             }
+            let chunk = reader.chunk();
             let next = match reader.next() {
                 Ok((offset, block)) => {
-                    let flow = self.on_block(&block, on_frame);
+                    let flow = self.on_block(&block, chunk.as_ref(), on_frame);
                     Ok((offset, flow))
                 }
                 Err(PcapError::Eof) => return,
@@ -459,12 +447,13 @@ impl<'i> Driver<'i> {
                 ) => Err(None),
                 Err(e) => Err(Some(describe_pcap_error(&e))),
             };
+            drop(chunk);
             let step = match next {
                 Ok((offset, flow)) => {
-                    // Not `consume`: its buffer (circular::Buffer) moves the unread half of
-                    // the buffer to the front each time the read position passes the middle,
-                    // copying every byte of the file once more (5% of a run). `refill` moves
-                    // only the partial block left when more bytes are needed.
+                    // `refill` moves only the partial block left when more bytes are needed
+                    // (pcap-parser's `consume` moved the unread half of its buffer each time
+                    // the read position passed the middle: every byte copied once more, 5%
+                    // of a run).
                     reader.consume_noshift(offset);
                     if flow.is_break() {
                         return;
@@ -540,7 +529,7 @@ impl<'i> Driver<'i> {
 
     /// The parser wants more bytes: refill, grow, skip an oversized block, or note a truncated
     /// file.
-    fn need_more(&mut self, reader: &mut dyn PcapReaderIterator) -> Next {
+    fn need_more(&mut self, reader: &mut Input) -> Next {
         let avail = reader.data().len();
         let unit = self.unit(reader.data());
         let ng = matches!(self.kind, Kind::Ng(_));
@@ -684,7 +673,7 @@ impl<'i> Driver<'i> {
     }
 
     /// A block that cannot be parsed: skip it when its framing is intact, else stop.
-    fn corrupt(&mut self, reader: &mut dyn PcapReaderIterator, reason: &str) -> Next {
+    fn corrupt(&mut self, reader: &mut Input, reason: &str) -> Next {
         let unit = self.unit(reader.data());
         let avail = reader.data().len();
         let n = self.number;
@@ -704,7 +693,7 @@ impl<'i> Driver<'i> {
                     == Some(total);
             if intact {
                 let name = Self::block_name(unit.block_type);
-                reader.consume(total);
+                reader.consume_noshift(total);
                 self.note(format!(
                     "corrupt {name} {}: {reason}; block skipped",
                     after(n)
@@ -725,18 +714,13 @@ impl<'i> Driver<'i> {
     }
 
     /// Skips a pcapng block larger than [`MAX_BLOCK`] without holding it.
-    fn skip_large(
-        &mut self,
-        reader: &mut dyn PcapReaderIterator,
-        unit: Unit,
-        total: usize,
-    ) -> Next {
+    fn skip_large(&mut self, reader: &mut Input, unit: Unit, total: usize) -> Next {
         let name = Self::block_name(unit.block_type);
         let n = self.number;
         let mut left = total;
         loop {
             let chunk = left.min(reader.data().len());
-            reader.consume(chunk);
+            reader.consume_noshift(chunk);
             left -= chunk;
             if left == 0 {
                 self.note(format!(
@@ -763,6 +747,7 @@ impl<'i> Driver<'i> {
     fn on_block(
         &mut self,
         block: &PcapBlockOwned<'_>,
+        chunk: Option<&Chunk>,
         on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         match block {
@@ -792,9 +777,9 @@ impl<'i> Driver<'i> {
                 else {
                     return ControlFlow::Continue(());
                 };
-                self.on_record(b, nanos, link, snaplen, on_frame)
+                self.on_record(b, nanos, link, snaplen, chunk, on_frame)
             }
-            PcapBlockOwned::NG(b) => self.on_ng_block(b, on_frame),
+            PcapBlockOwned::NG(b) => self.on_ng_block(b, chunk, on_frame),
         }
     }
 
@@ -806,6 +791,7 @@ impl<'i> Driver<'i> {
         nanos: bool,
         link: LinkType,
         snaplen: u32,
+        chunk: Option<&Chunk>,
         on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         let sub = if nanos {
@@ -819,12 +805,13 @@ impl<'i> Driver<'i> {
             self.odd.caplen_over_snaplen += 1;
             self.odd.max_snaplen = snaplen;
         }
-        self.deliver(ts, link, b.data, b.origlen, on_frame)
+        self.deliver(ts, link, b.data, b.origlen, chunk, on_frame)
     }
 
     fn on_ng_block(
         &mut self,
         block: &Block<'_>,
+        chunk: Option<&Chunk>,
         on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         let Kind::Ng(section) = &mut self.kind else {
@@ -857,7 +844,14 @@ impl<'i> Driver<'i> {
                     self.odd.max_snaplen = iface.snaplen;
                 }
                 let ts = iface.timestamp(epb.ts_high, epb.ts_low);
-                self.deliver(ts, iface.link, epb.packet_data(), epb.origlen, on_frame)
+                self.deliver(
+                    ts,
+                    iface.link,
+                    epb.packet_data(),
+                    epb.origlen,
+                    chunk,
+                    on_frame,
+                )
             }
             Block::SimplePacket(spb) => {
                 let Some(iface) = section.get(0).copied() else {
@@ -871,7 +865,7 @@ impl<'i> Driver<'i> {
                 // An SPB has no timestamp: keep the previous frame's, so capture time never
                 // jumps back to 1970 in the middle of a file.
                 let ts = self.last_ts;
-                self.deliver(ts, iface.link, data, spb.origlen, on_frame)
+                self.deliver(ts, iface.link, data, spb.origlen, chunk, on_frame)
             }
             Block::Unknown(u)
                 if u.block_type == PB_TYPE || u.block_type.swap_bytes() == PB_TYPE =>
@@ -896,7 +890,7 @@ impl<'i> Driver<'i> {
                 let body = d.get(20..).unwrap_or(&[]);
                 let data = body.get(..caplen as usize).unwrap_or(body);
                 let ts = iface.timestamp(high, low);
-                self.deliver(ts, iface.link, data, origlen, on_frame)
+                self.deliver(ts, iface.link, data, origlen, chunk, on_frame)
             }
             _ => ControlFlow::Continue(()),
         }
@@ -908,6 +902,7 @@ impl<'i> Driver<'i> {
         link: LinkType,
         data: &[u8],
         orig_len: u32,
+        chunk: Option<&Chunk>,
         on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         self.number += 1;
@@ -927,6 +922,7 @@ impl<'i> Driver<'i> {
             link,
             data,
             orig_len,
+            chunk,
         };
         on_frame(&frame)
     }

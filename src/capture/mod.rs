@@ -15,6 +15,7 @@
 )]
 
 mod batch;
+mod chunk;
 mod detect;
 mod file;
 #[cfg(feature = "live")]
@@ -28,6 +29,7 @@ use std::io::Read;
 use std::ops::ControlFlow;
 
 pub use self::batch::Batch;
+pub use self::chunk::Chunk;
 pub use self::file::{BUFFER_SIZE, MAX_BLOCK};
 
 /// A link-layer type (pcap LINKTYPE_ value).
@@ -110,6 +112,10 @@ pub struct Frame<'a> {
     pub data: &'a [u8],
     /// Length of the packet on the wire (`data.len() < orig_len` when cut by the snaplen).
     pub orig_len: u32,
+    /// The shared chunk of the input `data` lies in, when there is one: a clone of it keeps
+    /// the bytes (of this frame and its neighbours) after the callback has returned, without
+    /// copying them.
+    pub chunk: Option<&'a Chunk>,
 }
 
 /// Why an input could not be read at all. `Display` is the part after "tlsnoop: PATH: ".

@@ -80,6 +80,7 @@ mod tests {
                 link: LinkType::LINUX_SLL,
                 data,
                 orig_len: *orig,
+                chunk: None,
             })
             .unwrap();
         }

@@ -81,6 +81,7 @@ fn frame(link: u32, data: &[u8]) -> Frame<'_> {
         link: LinkType(link),
         data,
         orig_len: data.len() as u32,
+        chunk: None,
     }
 }
 
@@ -289,6 +290,7 @@ fn snaplen_cut_payload_is_kept_and_marked() {
     let cut = &pkt[..14 + 20 + 20 + 300];
     let f = Frame {
         orig_len: pkt.len() as u32,
+        chunk: None,
         ..frame(1, cut)
     };
     let Decoded::Tcp(s) = d.decode(&f) else {
@@ -351,6 +353,7 @@ fn zero_ip_length_uses_what_was_captured() {
     );
     let f = Frame {
         orig_len: p.len() as u32 + 500,
+        chunk: None,
         ..frame(101, &p)
     };
     let Decoded::Tcp(s) = d.decode(&f) else {
@@ -464,6 +467,7 @@ fn cut_fragment_is_malformed() {
     let (_, frags) = fragments(5, 2000, 1000);
     let f = Frame {
         orig_len: frags[0].len() as u32,
+        chunk: None,
         ..frame(101, &frags[0][..500])
     };
     assert_eq!(
@@ -837,6 +841,7 @@ fn fast_path_agrees_on_every_testdata_frame() {
                 link: *link,
                 data,
                 orig_len,
+                chunk: None,
             };
             all.push(at(&data[..], *orig_len));
             for cut in 0..data.len().min(100) {
@@ -949,6 +954,7 @@ fn fast_path_agrees_on_crafted_frames() {
             link: LinkType(*link),
             data,
             orig_len: *orig_len,
+            chunk: None,
         });
     let taken = paths_agree(frames);
     assert!(

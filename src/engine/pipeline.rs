@@ -2,7 +2,8 @@
 //!
 //! The calling thread reads and decodes every frame ([`Frontend`]). With one thread it also
 //! follows the flows, analyses and renders each finished record. With N it follows a part of
-//! the connections itself and hands each TCP segment of the others, copied into a batch, to the
+//! the connections itself and hands each TCP segment of the others in a batch (its payload not
+//! copied but kept by a reference to the chunk of the input it was read in, a [`Chunk`]) to the
 //! one of N - 1 workers that owns its connection (a hash of the address pair, the same for both
 //! directions: see [`Split`]); each worker has its own [`FlowTable`], analyses and renders what
 //! it finishes and passes it back with its marks. Either way the records go
@@ -19,7 +20,7 @@ use super::order::{Merge, OrderKey, Passed};
 use super::table::FlowTable;
 use super::{EngineOptions, Frontend, SHARE_UNITS};
 use crate::analysis::{self, Context};
-use crate::capture::{self, CaptureError, Frame};
+use crate::capture::{self, CaptureError, Chunk, Frame};
 use crate::decode::{TcpFlags, TcpSegment};
 use crate::flow::key::FlowKey;
 use crate::record::{InputInfo, Negotiation, Stats, Timestamp};
@@ -34,6 +35,11 @@ use std::sync::mpsc;
 const BATCH_SEGMENTS: usize = 1024;
 /// Payload bytes per batch before it is sent.
 const BATCH_BYTES: usize = 512 * 1024;
+/// Chunks of the input a batch refers to before it is sent: with many workers each one's
+/// segments are spread thin over the input, and what batches hold is what the reader cannot
+/// reuse. Chunks alive are then at most about (QUEUE_BATCHES + 2) × this many past the one
+/// being read, however many workers there are (a worker's oldest batch pins the chunks after it).
+const BATCH_CHUNKS: usize = 4;
 /// Frames after which every worker is sent what it has (even nothing), so that its marks
 /// follow the capture and records do not wait on an idle worker.
 const SYNC_FRAMES: u64 = 16 * 1024;
@@ -257,7 +263,11 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
     Ok(out)
 }
 
-/// One TCP segment in a batch: the segment without its payload, which is in the batch's data.
+/// [`SegMeta::chunk`] of a payload copied into the batch's data.
+const COPIED: u32 = u32::MAX;
+
+/// One TCP segment in a batch: the segment without its payload, which is in one of the batch's
+/// chunks or (copied) in its data.
 #[derive(Debug, Clone, Copy)]
 struct SegMeta {
     src: SocketAddr,
@@ -267,6 +277,8 @@ struct SegMeta {
     flags: TcpFlags,
     truncated: bool,
     wire_payload_len: u32,
+    /// Index in [`Batch::chunks`], or [`COPIED`].
+    chunk: u32,
     start: usize,
     len: usize,
     number: u64,
@@ -279,7 +291,12 @@ struct SegMeta {
 struct Batch {
     input: usize,
     segs: Vec<SegMeta>,
+    /// The chunks of the input the payloads are in (not copied: a reference each).
+    chunks: Vec<Chunk>,
+    /// Payloads that are not in a chunk (a reassembled IP datagram's, a live capture's).
     data: Vec<u8>,
+    /// Payload bytes of all the segments.
+    bytes: usize,
     /// The capture clock and the next frame's key when the batch was sent.
     clock: Timestamp,
     next: OrderKey,
@@ -292,16 +309,42 @@ impl Batch {
         Batch {
             input: 0,
             segs: Vec::with_capacity(BATCH_SEGMENTS),
-            // A batch is sent once it holds BATCH_BYTES, so the last payload can go past it.
-            data: Vec::with_capacity(BATCH_BYTES + usize::from(u16::MAX)),
+            chunks: Vec::with_capacity(BATCH_CHUNKS),
+            data: Vec::new(),
+            bytes: 0,
             clock: Timestamp::default(),
             next: OrderKey::default(),
         }
     }
 
-    fn push(&mut self, seg: &TcpSegment<'_>, number: u64, ts: Timestamp, clock: Timestamp) {
-        let start = self.data.len();
-        self.data.extend_from_slice(seg.payload);
+    /// Adds a segment of a frame read from `chunk` (when it was): its payload is kept by a
+    /// reference to the chunk when it lies in it, else copied.
+    fn push(
+        &mut self,
+        seg: &TcpSegment<'_>,
+        number: u64,
+        ts: Timestamp,
+        clock: Timestamp,
+        chunk: Option<&Chunk>,
+    ) {
+        let kept = chunk
+            .filter(|_| !seg.payload.is_empty())
+            .and_then(|c| Some((c, c.offset_of(seg.payload)?)));
+        let (chunk, start) = match kept {
+            Some((c, at)) => {
+                if !self.chunks.last().is_some_and(|l| Chunk::same(l, c)) {
+                    self.chunks.push(c.clone());
+                }
+                // At most BATCH_CHUNKS chunks: the index fits.
+                (u32::try_from(self.chunks.len() - 1).unwrap_or(COPIED), at)
+            }
+            None => {
+                let start = self.data.len();
+                self.data.extend_from_slice(seg.payload);
+                (COPIED, start)
+            }
+        };
+        self.bytes += seg.payload.len();
         self.segs.push(SegMeta {
             src: seg.src,
             dst: seg.dst,
@@ -310,6 +353,7 @@ impl Batch {
             flags: seg.flags,
             truncated: seg.truncated,
             wire_payload_len: seg.wire_payload_len,
+            chunk,
             start,
             len: seg.payload.len(),
             number,
@@ -319,7 +363,26 @@ impl Batch {
     }
 
     fn full(&self) -> bool {
-        self.segs.len() >= BATCH_SEGMENTS || self.data.len() >= BATCH_BYTES
+        self.segs.len() >= BATCH_SEGMENTS
+            || self.bytes >= BATCH_BYTES
+            || self.chunks.len() >= BATCH_CHUNKS
+    }
+
+    /// The payload of `m`.
+    fn payload(&self, m: &SegMeta) -> &[u8] {
+        let from = match self.chunks.get(m.chunk as usize) {
+            Some(c) => &c[..],
+            None => &self.data[..],
+        };
+        from.get(m.start..m.start + m.len).unwrap_or_default()
+    }
+
+    /// Empties the batch for reuse, letting go of its chunks.
+    fn clear(&mut self) {
+        self.segs.clear();
+        self.chunks.clear();
+        self.data.clear();
+        self.bytes = 0;
     }
 }
 
@@ -506,7 +569,7 @@ fn worker(
                         seq: m.seq,
                         ack: m.ack,
                         flags: m.flags,
-                        payload: b.data.get(m.start..m.start + m.len).unwrap_or_default(),
+                        payload: b.payload(m),
                         truncated: m.truncated,
                         wire_payload_len: m.wire_payload_len,
                     };
@@ -516,9 +579,10 @@ fn worker(
                     };
                     table.segment(&seg, f, m.clock);
                 }
+                // Its chunks released before the records are passed: the reader waits for
+                // free chunks no longer than it must.
+                b.clear();
                 let passed = pass(&mut table, &mut fin, b.clock, b.next);
-                b.segs.clear();
-                b.data.clear();
                 let reply = FromWorker {
                     worker: id,
                     passed,
@@ -613,7 +677,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                         }
                         t => {
                             if let Some(b) = d.batches.get_mut(t - 1) {
-                                b.push(&seg, frame.number, frame.ts, clock);
+                                b.push(&seg, frame.number, frame.ts, clock, frame.chunk);
                                 if b.full() {
                                     d.send(t - 1, i, clock, next);
                                 }
@@ -754,6 +818,46 @@ mod tests {
         let a = SocketAddr::new(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), 40000);
         let b = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 443);
         FlowKey::of(a, b)
+    }
+
+    #[test]
+    fn a_batch_keeps_payloads_in_their_chunk_and_copies_the_others() {
+        let seg = |payload| TcpSegment {
+            src: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 40000),
+            dst: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 443),
+            seq: 1,
+            ack: 0,
+            flags: TcpFlags::default(),
+            payload,
+            truncated: false,
+            wire_payload_len: 0,
+        };
+        let a = Chunk::from((0..=255).collect::<Vec<u8>>());
+        let b = Chunk::from(vec![7; 100]);
+        // A reassembled datagram's payload is not in the chunk its last fragment came in.
+        let reassembled = vec![9u8; 30];
+        let t = Timestamp::default();
+        let mut batch = Batch::new();
+        batch.push(&seg(&a[10..20]), 1, t, t, Some(&a));
+        batch.push(&seg(&a[200..256]), 2, t, t, Some(&a));
+        batch.push(&seg(&reassembled), 3, t, t, Some(&b));
+        batch.push(&seg(&b[..5]), 4, t, t, Some(&b));
+        batch.push(&seg(&[1, 2, 3]), 5, t, t, None);
+        assert_eq!(batch.chunks.len(), 2, "one reference per chunk in a row");
+        assert_eq!(batch.data, [&reassembled[..], &[1, 2, 3]].concat());
+        assert_eq!(batch.bytes, 10 + 56 + 30 + 5 + 3);
+        let got: Vec<&[u8]> = batch.segs.iter().map(|m| batch.payload(m)).collect();
+        let want: [&[u8]; 5] = [&a[10..20], &a[200..], &reassembled, &b[..5], &[1, 2, 3]];
+        assert_eq!(got, want);
+        assert!(!batch.full());
+        batch.push(&seg(&a[..1]), 6, t, t, Some(&a));
+        batch.push(&seg(&b[..1]), 7, t, t, Some(&b));
+        assert!(
+            batch.full(),
+            "a batch is sent once it refers to {BATCH_CHUNKS} chunks"
+        );
+        batch.clear();
+        assert!(batch.chunks.is_empty() && batch.segs.is_empty() && batch.bytes == 0);
     }
 
     #[test]
