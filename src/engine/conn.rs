@@ -33,6 +33,8 @@ pub(super) struct Conn {
     pub(super) first_frame: u64,
     pub(super) first_ts: Timestamp,
     pub(super) last_ts: Timestamp,
+    /// The frame of its last packet.
+    pub(super) last_frame: u64,
     /// Side 0 is the sender of the first packet seen, side 1 its peer.
     pub(super) addr: [SocketAddr; 2],
     pub(super) reasm: [Reassembler; 2],

@@ -215,6 +215,7 @@ impl FlowTable {
                         first_frame: f.number,
                         first_ts: f.ts,
                         last_ts: f.ts,
+                        last_frame: f.number,
                         addr: [seg.src, seg.dst],
                         reasm: [Reassembler::new(), Reassembler::new()],
                         client_side: None,
@@ -269,10 +270,6 @@ impl FlowTable {
                     r.peer_ack(seg.ack, f.number, cb)
                 });
             }
-        }
-        if let Some(rec) = conn.rec.as_mut() {
-            rec.last_seen = f.ts;
-            rec.last_frame = f.number;
         }
         if !conn.determined {
             if conn.tls.is_some() {
@@ -423,7 +420,10 @@ fn over_budget(
 /// Counts a segment on its connection (time, packets, bytes, SYN, truncation); true when that is
 /// all it needs: conn::fast_path, a decided flow's in-order segment inside a record.
 fn touch(conn: &mut Conn, seg: &TcpSegment<'_>, f: FrameCtx) -> bool {
+    // The record's last frame and time are set from these when it is completed: the record is
+    // not touched per packet (a cache miss each on a long transfer).
     conn.last_ts = f.ts;
+    conn.last_frame = f.number;
     let side = usize::from(conn.addr[0] != seg.src);
     let other = 1 - side;
     if let (Some(p), Some(b)) = (conn.packets.get_mut(side), conn.bytes.get_mut(side)) {
@@ -445,14 +445,7 @@ fn touch(conn: &mut Conn, seg: &TcpSegment<'_>, f: FrameCtx) -> bool {
         }
         conn.truncated += 1;
     }
-    if conn::fast_path(conn, side, seg) {
-        if let Some(rec) = conn.rec.as_mut() {
-            rec.last_seen = f.ts;
-            rec.last_frame = f.number;
-        }
-        return true;
-    }
-    false
+    conn::fast_path(conn, side, seg)
 }
 
 impl FlowTable {
@@ -586,6 +579,7 @@ fn complete_record(
         ));
     }
     rec.last_seen = conn.last_ts;
+    rec.last_frame = conn.last_frame;
     let c = usize::from(conn.client_side == Some(1));
     rec.traffic = crate::record::Traffic {
         client_packets: conn.packets[c],
