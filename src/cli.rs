@@ -248,6 +248,10 @@ pub struct LimitArgs {
     #[arg(long, value_name = "N", default_value = "200000",
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_flows: u32,
+    /// Memory for the open connections' own state (connection, TLS state, record so far);
+    /// when over, the oldest are reported early.
+    #[arg(long, value_name = "SIZE", default_value = "96M", value_parser = size)]
+    pub max_flow_memory: usize,
     /// Handshake bytes buffered per direction for one message: a larger handshake message (a
     /// huge certificate chain) is skipped.
     #[arg(long, value_name = "SIZE", default_value = "256K", value_parser = size)]
@@ -306,6 +310,7 @@ impl LimitArgs {
                 .unwrap_or(self.max_handshake_bytes),
             max_total_buffered: self.max_buffered,
             max_flows: self.max_flows as usize,
+            max_flow_memory: self.max_flow_memory,
             max_probe_bytes: self.max_probe_bytes as u64,
             max_history: self.max_history,
             max_notes: self.max_notes as usize,
@@ -370,6 +375,7 @@ mod tests {
             max_handshake_message: 1,
             max_total_buffered: 1,
             max_flows: 1,
+            max_flow_memory: 1,
             max_probe_bytes: 1,
             max_history: 1,
             max_notes: 1,
@@ -381,7 +387,7 @@ mod tests {
             fragment_timeout: 1,
         };
         let hits = all.hits();
-        assert_eq!(hits.len(), 14);
+        assert_eq!(hits.len(), 15);
         for (flag, _) in hits {
             let arg = format!("{flag}=64");
             assert!(
@@ -400,6 +406,7 @@ mod tests {
     fn limit_flags_set_every_limit() {
         let l = limits(&[
             "--max-flows=7",
+            "--max-flow-memory=13M",
             "--max-handshake-bytes=1K",
             "--max-ooo-bytes=2k",
             "--max-buffered=3M",
@@ -419,6 +426,7 @@ mod tests {
             max_handshake_message: 1024,
             max_total_buffered: 3 << 20,
             max_flows: 7,
+            max_flow_memory: 13 << 20,
             max_probe_bytes: 4096,
             max_history: 6,
             max_notes: 8,

@@ -28,9 +28,15 @@ pub struct Limits {
     /// Default 64 MiB. When hit, the flow whose segment pushed the total over stops waiting for
     /// missing data (its held segments are released after a gap) and gets a note.
     pub max_total_buffered: usize,
-    /// Flows tracked at once (`--max-flows`). Default 200,000 (about 150 MB at worst). When
-    /// hit, the oldest flow is finished and reported early with a note.
+    /// Flows tracked at once (`--max-flows`). Default 200,000. When hit, the oldest flow is
+    /// finished and reported early with a note.
     pub max_flows: usize,
+    /// Bytes of the open flows' own state together: each connection, its TLS state and its
+    /// record so far with the lists and texts it holds (`--max-flow-memory`; the buffers are
+    /// `max_total_buffered`'s). Default 128 MiB: about 200,000 connections that only opened,
+    /// or 45,000 waiting for the answer to a ClientHello. When hit, the oldest flows are
+    /// finished and reported early with a note, as for `max_flows`.
+    pub max_flow_memory: usize,
     /// Bytes of payload a flow may carry before TLS is found on it (STARTTLS, proxies;
     /// `--max-probe-bytes`). Default 64 KiB per direction; after that the flow is taken as not
     /// TLS (there is no flow record to note it on: only the counter says it).
@@ -70,6 +76,7 @@ impl Default for Limits {
             max_handshake_message: 256 * 1024,
             max_total_buffered: 64 << 20,
             max_flows: 200_000,
+            max_flow_memory: 96 << 20,
             max_probe_bytes: 64 * 1024,
             max_history: 100,
             max_notes: 32,

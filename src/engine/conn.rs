@@ -51,8 +51,13 @@ pub(super) struct Conn {
     pub(super) not_tls: bool,
     /// The orderer has been told whether this flow is TLS.
     pub(super) determined: bool,
-    /// Bytes of this flow counted in the table's `buffered` total.
+    /// Bytes of this flow's buffers counted in the table's `held.buffers`.
     pub(super) accounted: usize,
+    /// Bytes of this flow's state counted in the table's `held.state`.
+    pub(super) state: usize,
+    /// What the record's lists cost (`Negotiation::lists_bytes`), with the record's growth
+    /// mark when it was worked out.
+    pub(super) rec_cost: (u64, usize),
     /// Already reported (`report_when_decided`): the TLS state and record are gone; later packets
     /// only keep the connection tracked until it closes or idles out.
     pub(super) reported: bool,

@@ -345,8 +345,9 @@ mod tests {
         .expect("readable");
         engine.end_input(&mut |n| out.push(n));
         assert_eq!(
-            engine.table.buffered, 0,
-            "every flow's bytes are released at the end"
+            (engine.table.held.buffers, engine.table.held.state),
+            (0, 0),
+            "every flow's bytes and state are released at the end"
         );
         out
     }
@@ -373,7 +374,7 @@ mod tests {
         })
         .expect("readable");
         engine.end_input(&mut |n| out.push((0, n)));
-        assert_eq!(engine.table.buffered, 0);
+        assert_eq!((engine.table.held.buffers, engine.table.held.state), (0, 0));
         assert!(engine.table.flows.is_empty());
         out
     }

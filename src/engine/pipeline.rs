@@ -991,7 +991,7 @@ mod tests {
             vec![(1024, 2_500, false), (1024, 0, false), (452, 0, true)]
         );
         assert!(table.flows.is_empty());
-        assert_eq!(table.buffered, 0);
+        assert_eq!((table.held.buffers, table.held.state), (0, 0));
         assert_eq!(last_mark, Some(super::super::order::EndKey::end_of(0)));
     }
 }

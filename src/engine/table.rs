@@ -30,8 +30,8 @@ pub(super) struct FlowTable {
     next_seq: u64,
     pub(super) input: usize,
     pub(super) stats: Stats,
-    /// Bytes held by every flow's reassembly and handshake buffers.
-    pub(super) buffered: usize,
+    /// Memory held by the open flows, as counted against the limits.
+    pub(super) held: Held,
     /// With `report_when_decided`: TLS flows by the time their handshake must be decided,
     /// in the order their TLS was found (so deadlines only grow).
     pending: VecDeque<(FlowKey, u64, Timestamp)>,
@@ -49,7 +49,7 @@ impl FlowTable {
             next_seq: 0,
             input: 0,
             stats: Stats::default(),
-            buffered: 0,
+            held: Held::default(),
             pending: VecDeque::new(),
         }
     }
@@ -90,7 +90,7 @@ impl FlowTable {
                     if let Some(rec) = c.rec.as_mut() {
                         rec.notes.push(note);
                     }
-                    finish_conn(c, end, &mut self.order, &mut self.stats, &mut self.buffered);
+                    finish_conn(c, end, &mut self.order, &mut self.stats, &mut self.held);
                     self.closed.insert(key);
                 }
             } else {
@@ -117,7 +117,7 @@ impl FlowTable {
                     Timestamp::MAX,
                     &mut self.order,
                     &mut self.stats,
-                    &mut self.buffered,
+                    &mut self.held,
                 );
             }
         }
@@ -152,7 +152,7 @@ impl FlowTable {
             next_seq,
             input,
             stats,
-            buffered,
+            held,
             pending,
         } = self;
         let opts: &EngineOptions = opts;
@@ -187,12 +187,12 @@ impl FlowTable {
                     .is_some_and(|c| c.closed() || (c.syn_seen && c.addr[0] != seg.src));
             if reuse {
                 if let Some(c) = flows.remove(&key) {
-                    finish_conn(c, clock, order, stats, buffered);
+                    finish_conn(c, clock, order, stats, held);
                 }
             }
             if !flows.contains_key(&key) {
                 if flows.len() >= opts.table_share(opts.limits.max_flows).max(1) {
-                    evict_idlest(flows, timers, order, stats, buffered, clock);
+                    evict_idlest(flows, timers, order, stats, held, clock, Evict::Count);
                 }
                 let seq = *next_seq;
                 *next_seq += 1;
@@ -230,6 +230,8 @@ impl FlowTable {
                         determined: false,
                         reported: false,
                         accounted: 0,
+                        state: 0,
+                        rec_cost: (u64::MAX, 0),
                         packets: [0; 2],
                         bytes: [0; 2],
                         budget_hit: 0,
@@ -318,7 +320,7 @@ impl FlowTable {
         }
         if conn.closed() {
             if let Some(c) = flows.remove(&key) {
-                finish_conn(c, clock, order, stats, buffered);
+                finish_conn(c, clock, order, stats, held);
             }
             closed.insert(key);
             return;
@@ -328,12 +330,40 @@ impl FlowTable {
             && !conn.reported
             && conn.tls.as_ref().is_some_and(|t| t.decided())
         {
-            report_early(conn, order, stats, buffered, None);
+            report_early(conn, order, stats, held, None);
             return;
         }
-        account(conn, buffered);
-        if *buffered > opts.table_share(opts.limits.max_total_buffered) {
-            over_budget(conn, f, opts, stats, buffered);
+        account(conn, held);
+        // A segment without payload or flags rarely changes the state (an ACK that releases
+        // held data to the TLS layer can): it is counted again at the flow's next such segment.
+        if conn.state == 0
+            || !seg.payload.is_empty()
+            || seg.flags.syn
+            || seg.flags.fin
+            || seg.flags.rst
+        {
+            account_state(conn, held);
+        }
+        if held.buffers > opts.table_share(opts.limits.max_total_buffered) {
+            over_budget(conn, f, opts, stats, held);
+        }
+        // The flows' state over its share of `--max-flow-memory`: the oldest flows are
+        // finished early (this one too, if it is the oldest), as for `--max-flows`.
+        let limit = opts.table_share(opts.limits.max_flow_memory);
+        while held.state > limit && flows.len() > 1 {
+            let before = flows.len();
+            evict_idlest(
+                flows,
+                timers,
+                order,
+                stats,
+                held,
+                clock,
+                Evict::Memory(opts),
+            );
+            if flows.len() == before {
+                break;
+            }
         }
     }
 }
@@ -349,25 +379,25 @@ fn over_budget(
     f: FrameCtx,
     opts: &EngineOptions,
     stats: &mut Stats,
-    buffered: &mut usize,
+    held: &mut Held,
 ) {
     let budget = opts.table_share(opts.limits.max_total_buffered);
     let mut gave_up: Vec<(u8, String)> = Vec::new();
-    let held = conn
+    let waiting = conn
         .reasm
         .iter()
         .map(Reassembler::pending_bytes)
         .sum::<usize>();
-    if held > 0 {
+    if waiting > 0 {
         feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
         feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
         gave_up.push((
             conn::BUDGET_HELD,
             "out-of-order data released without waiting for the missing bytes".into(),
         ));
-        account(conn, buffered);
+        account(conn, held);
     }
-    if *buffered > budget && conn.reasm.iter().any(|r| r.recent_bytes() > 0) {
+    if held.buffers > budget && conn.reasm.iter().any(|r| r.recent_bytes() > 0) {
         for r in &mut conn.reasm {
             r.stop_keeping_recent();
         }
@@ -375,13 +405,13 @@ fn over_budget(
             conn::BUDGET_RECENT,
             "retransmissions are no longer compared with the bytes first seen".into(),
         ));
-        account(conn, buffered);
+        account(conn, held);
     }
     for (sender, bit) in [
         (Sender::Client, conn::BUDGET_CLIENT_HANDSHAKE),
         (Sender::Server, conn::BUDGET_SERVER_HANDSHAKE),
     ] {
-        if *buffered <= budget {
+        if held.buffers <= budget {
             break;
         }
         let dropped = conn.tls.as_mut().map_or(0, |t| t.drop_handshake(sender));
@@ -393,7 +423,7 @@ fn over_budget(
                     sender.arrow()
                 ),
             ));
-            account(conn, buffered);
+            account(conn, held);
         }
     }
     for (bit, what) in gave_up {
@@ -483,7 +513,7 @@ impl FlowTable {
                 conn,
                 &mut self.order,
                 &mut self.stats,
-                &mut self.buffered,
+                &mut self.held,
                 Some(note),
             );
         }
@@ -497,7 +527,7 @@ fn report_early(
     conn: &mut Conn,
     order: &mut Tracker,
     stats: &mut Stats,
-    buffered: &mut usize,
+    held: &mut Held,
     note: Option<String>,
 ) {
     let (Some(tls), Some(mut rec)) = (conn.tls.take(), conn.rec.take()) else {
@@ -505,7 +535,8 @@ fn report_early(
     };
     conn.reported = true;
     conn.reasm = [Reassembler::default(), Reassembler::default()];
-    account(conn, buffered);
+    account(conn, held);
+    account_state(conn, held);
     if let Some(n) = note {
         rec.notes.push(n);
     }
@@ -514,15 +545,69 @@ fn report_early(
 }
 
 /// Updates the table's total of buffered bytes with this flow's current holding.
-fn account(conn: &mut Conn, total: &mut usize) {
+fn account(conn: &mut Conn, held: &mut Held) {
     let now = conn
         .reasm
         .iter()
         .map(|r| r.pending_bytes() + r.recent_bytes())
         .sum::<usize>()
         + conn.tls.as_ref().map_or(0, |t| t.buffered_bytes());
-    *total = total.saturating_sub(conn.accounted) + now;
+    held.buffers = held.buffers.saturating_sub(conn.accounted) + now;
     conn.accounted = now;
+}
+
+/// Updates the table's total of the flows' state with this flow's current state.
+fn account_state(conn: &mut Conn, held: &mut Held) {
+    let state = state_bytes(conn);
+    held.state = held.state.saturating_sub(conn.state) + state;
+    conn.state = state;
+}
+
+/// Memory held by the open flows, as counted against `--max-buffered` and `--max-flow-memory`.
+#[derive(Debug, Default)]
+pub(super) struct Held {
+    /// Bytes held by every flow's reassembly and handshake buffers (as allocated).
+    pub(super) buffers: usize,
+    /// Bytes of the flows' own state: connection, TLS state, record so far ([`state_bytes`]).
+    pub(super) state: usize,
+}
+
+/// What one open connection costs besides its buffers, beyond its own size: its entries in
+/// the flow map and the timer heap (counted twice: the heap holds up to four entries per open
+/// connection before it is compacted, and a vector has room to spare), and the tracker's entry.
+const CONN_OVERHEAD: usize = 192;
+
+/// The memory a connection's state holds besides its buffers (which `--max-buffered` counts):
+/// the connection, its TLS state and its record so far, with what the record's lists and texts
+/// allocate (see [`Negotiation::heap_bytes`]).
+fn state_bytes(conn: &mut Conn) -> usize {
+    let rec = match conn.rec.as_deref() {
+        Some(r) => {
+            let mark = r.growth_mark();
+            if conn.rec_cost.0 != mark {
+                conn.rec_cost = (mark, r.lists_bytes());
+            }
+            std::mem::size_of::<Negotiation>() + r.heap_bytes(conn.rec_cost.1)
+        }
+        None => 0,
+    };
+    std::mem::size_of::<Conn>()
+        + CONN_OVERHEAD
+        + conn.early_notes.iter().map(String::capacity).sum::<usize>()
+        + conn
+            .tls
+            .as_ref()
+            .map_or(0, |_| std::mem::size_of::<TlsFlow>())
+        + rec
+}
+
+/// Why [`evict_idlest`] finishes a flow early.
+#[derive(Clone, Copy)]
+enum Evict<'a> {
+    /// `--max-flows`.
+    Count,
+    /// `--max-flow-memory`.
+    Memory(&'a EngineOptions),
 }
 
 /// Finishes a connection that ended at capture time `at`: its record, if it is TLS, goes to
@@ -532,9 +617,10 @@ fn finish_conn(
     at: Timestamp,
     order: &mut Tracker,
     stats: &mut Stats,
-    buffered: &mut usize,
+    held: &mut Held,
 ) {
-    *buffered = buffered.saturating_sub(conn.accounted);
+    held.buffers = held.buffers.saturating_sub(conn.accounted);
+    held.state = held.state.saturating_sub(conn.state);
     stats.limits_hit.max_ooo_bytes += u64::from(conn.ooo_hits);
     stats.limits_hit.max_notes += u64::from(conn.notes_lost);
     if conn.reported {
@@ -639,18 +725,30 @@ fn evict_idlest(
     timers: &mut BinaryHeap<Reverse<(Timestamp, u64, FlowKey)>>,
     order: &mut Tracker,
     stats: &mut Stats,
-    buffered: &mut usize,
+    held: &mut Held,
     clock: Timestamp,
+    why: Evict<'_>,
 ) {
     while let Some(Reverse((_, seq, k))) = timers.pop() {
         if flows.get(&k).is_some_and(|c| c.seq == seq) {
             if let Some(mut c) = flows.remove(&k) {
-                stats.limits_hit.max_flows += 1;
+                let note = match why {
+                    Evict::Count => {
+                        stats.limits_hit.max_flows += 1;
+                        "flow table full: reported before its end (see --max-flows)".to_string()
+                    }
+                    Evict::Memory(opts) => {
+                        stats.limits_hit.max_flow_memory += 1;
+                        format!(
+                            "open flows' state over {}: reported before its end (see --max-flow-memory)",
+                            crate::config::size(opts.limits.max_flow_memory)
+                        )
+                    }
+                };
                 if let Some(rec) = c.rec.as_mut() {
-                    rec.notes
-                        .push("flow table full: reported before its end (see --max-flows)".into());
+                    rec.notes.push(note);
                 }
-                finish_conn(c, clock, order, stats, buffered);
+                finish_conn(c, clock, order, stats, held);
             }
             return;
         }

@@ -21,6 +21,8 @@ pub struct LimitsHit {
     pub max_total_buffered: u64,
     /// Flows reported early because the flow table was full.
     pub max_flows: u64,
+    /// Flows reported early because the open flows' state was over its limit.
+    pub max_flow_memory: u64,
     /// Connections taken as not TLS after that many payload bytes without a TLS record.
     pub max_probe_bytes: u64,
     /// Flows whose history was cut.
@@ -55,6 +57,7 @@ impl LimitsHit {
             ("--max-handshake-message", self.max_handshake_message),
             ("--max-buffered", self.max_total_buffered),
             ("--max-flows", self.max_flows),
+            ("--max-flow-memory", self.max_flow_memory),
             ("--max-probe-bytes", self.max_probe_bytes),
             ("--max-history", self.max_history),
             ("--max-notes", self.max_notes),
@@ -78,6 +81,7 @@ impl std::ops::AddAssign<&LimitsHit> for LimitsHit {
         self.max_handshake_message += o.max_handshake_message;
         self.max_total_buffered += o.max_total_buffered;
         self.max_flows += o.max_flows;
+        self.max_flow_memory += o.max_flow_memory;
         self.max_probe_bytes += o.max_probe_bytes;
         self.max_history += o.max_history;
         self.max_notes += o.max_notes;

@@ -7,6 +7,7 @@
 
 mod hello;
 mod limits;
+mod size;
 mod time;
 
 pub use self::hello::{list_name, ClientHelloInfo, ServerHelloInfo};

@@ -245,7 +245,8 @@ fn document_shape() {
                "incomplete": 0, "truncated_packets": 0, "decode_errors": 0,
                "limits_hit": {"max_ooo_bytes": 0, "max_handshake_bytes": 0,
                               "max_handshake_message": 0, "max_total_buffered": 0,
-                              "max_flows": 0, "max_probe_bytes": 0, "max_history": 0,
+                              "max_flows": 0, "max_flow_memory": 0, "max_probe_bytes": 0,
+                              "max_history": 0,
                               "max_notes": 0, "max_certificates": 0, "idle_timeout": 0,
                               "half_closed_timeout": 0, "max_fragment_bytes": 0,
                               "max_fragment_datagrams": 0, "fragment_timeout": 0}})
