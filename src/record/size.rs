@@ -107,7 +107,7 @@ mod tests {
             ip: [10, 0, 0, 1].into(),
             port: 443,
         };
-        Negotiation::new(0, 1, Timestamp::default(), ep.clone(), ep)
+        Negotiation::new(0, 1, Timestamp::default(), ep, ep)
     }
 
     fn cert(der: &Arc<[u8]>) -> CertInfo {
