@@ -38,8 +38,9 @@ const BATCH_BYTES: usize = 512 * 1024;
 /// Chunks of the input a batch refers to before it is sent: with many workers each one's
 /// segments are spread thin over the input, and what batches hold is what the reader cannot
 /// reuse. Chunks alive are then at most about (QUEUE_BATCHES + 2) × this many past the one
-/// being read, however many workers there are (a worker's oldest batch pins the chunks after it).
-const BATCH_CHUNKS: usize = 4;
+/// being read (20 MiB of 256 KiB chunks), however many workers there are (a worker's oldest
+/// batch pins the chunks after it).
+const BATCH_CHUNKS: usize = 8;
 /// Frames after which every worker is sent what it has (even nothing), so that its marks
 /// follow the capture and records do not wait on an idle worker.
 const SYNC_FRAMES: u64 = 16 * 1024;
@@ -849,9 +850,12 @@ mod tests {
         let got: Vec<&[u8]> = batch.segs.iter().map(|m| batch.payload(m)).collect();
         let want: [&[u8]; 5] = [&a[10..20], &a[200..], &reassembled, &b[..5], &[1, 2, 3]];
         assert_eq!(got, want);
-        assert!(!batch.full());
-        batch.push(&seg(&a[..1]), 6, t, t, Some(&a));
-        batch.push(&seg(&b[..1]), 7, t, t, Some(&b));
+        for i in 0..BATCH_CHUNKS - 2 {
+            assert!(!batch.full());
+            let c = if i % 2 == 0 { &a } else { &b };
+            batch.push(&seg(&c[..1]), 6 + i as u64, t, t, Some(c));
+        }
+        assert_eq!(batch.chunks.len(), BATCH_CHUNKS);
         assert!(
             batch.full(),
             "a batch is sent once it refers to {BATCH_CHUNKS} chunks"
