@@ -2,8 +2,8 @@
 //!
 //! * **Ids** number TLS flows by their [`OrderKey`]: the frame of the first packet, except for a
 //!   flow that stayed without a sign of TLS for more than [`UNDETERMINED_TIMEOUT_SECS`] of
-//!   capture time after its first packet, whose key is the frame in which TLS was found
-//!   (payload after a long silence).
+//!   capture time or [`UNDETERMINED_FRAMES`] frames after its first packet, whose key is the
+//!   frame in which TLS was found (payload after a long silence).
 //! * **Records are written as flows end**, ordered by [`EndKey`]: the capture time the
 //!   connection ended (the clock at its FIN/RST or new SYN, the moment its idle timeout ran out,
 //!   or the end of the file), then the key.
@@ -14,7 +14,7 @@
 //!   every finished record, and knows the table's id *watermark*: no TLS flow still to be found
 //!   in that table has a smaller key. A flow holds it back while it could still turn out to be
 //!   TLS under its first-frame key: until it is known to be TLS or not, or has been silent for
-//!   the timeout.
+//!   the timeout (in capture time or in frames).
 //! * [`Merge`] collects that from any number of tables, numbers TLS flows once every table's
 //!   id watermark has passed them, and releases records in end order once every table's clock
 //!   has passed them. Memory does not grow with the number of flows: a record waits at most
@@ -86,10 +86,21 @@ impl EndKey {
     }
 }
 
-/// More than the timeout lies between a flow's first packet and the clock, either way (the
-/// clock is set back when a capture's time runs backwards: see `Frontend::clock_at`).
-fn expired(first: Timestamp, now: Timestamp) -> bool {
+/// Frames after which a flow that showed no TLS no longer holds back later flows' ids, however
+/// little capture time they took: records finished meanwhile wait for their ids, so this bounds
+/// what waits behind one silent connection on a busy link (100,000 whole connections within 2 s
+/// behind one unanswered SYN had 539 MiB of records waiting; with this, a few MiB: 32,768
+/// frames hold at most a few thousand finished connections). Frames, not bytes waiting: the
+/// same for any number of threads.
+pub const UNDETERMINED_FRAMES: u64 = 32_768;
+
+/// More than the timeout lies between a flow's first packet (key `key`, time `first`) and the
+/// capture's progress (time `now`, frame key `next`): more capture seconds, either way (the
+/// clock is set back when a capture's time runs backwards: see `Frontend::clock_at`), or more
+/// frames.
+fn expired(key: OrderKey, first: Timestamp, next: OrderKey, now: Timestamp) -> bool {
     now.secs.saturating_sub(first.secs).saturating_abs() > UNDETERMINED_TIMEOUT_SECS
+        || (next.input == key.input && next.frame.saturating_sub(key.frame) > UNDETERMINED_FRAMES)
 }
 
 /// One flow table's half.
@@ -125,7 +136,8 @@ impl Tracker {
     }
 
     /// The flow of `key` (first packet at `first`) is found to carry TLS at frame `at`, capture
-    /// clock `now`; returns its key from now on: `at` when it was silent past the timeout.
+    /// clock `now`; returns its key from now on: `at` when it was silent past the timeout (in
+    /// capture time or frames).
     pub fn tls(
         &mut self,
         key: OrderKey,
@@ -134,7 +146,11 @@ impl Tracker {
         now: Timestamp,
     ) -> OrderKey {
         self.close(key);
-        let key = if expired(first, now) { at } else { key };
+        let key = if expired(key, first, at, now) {
+            at
+        } else {
+            key
+        };
         self.tls.push(key);
         key
     }
@@ -161,7 +177,7 @@ impl Tracker {
     /// and `next` the key of the next frame.
     pub fn watermark(&mut self, now: Timestamp, next: OrderKey) -> OrderKey {
         while let Some(&(key, first)) = self.open.front() {
-            if expired(first, now) {
+            if expired(key, first, next, now) {
                 self.open.pop_front();
             } else {
                 return key.min(next);
@@ -431,6 +447,29 @@ mod tests {
         assert_eq!(key1, k(9));
         t.finish(key1, ts(22), rec(1));
         assert_eq!(step(&mut t, &mut m, 23, 11), vec![(2, 1)]);
+    }
+
+    #[test]
+    fn a_silent_flow_stops_holding_back_after_as_many_frames_and_is_keyed_where_tls_appeared() {
+        let (mut t, mut m) = (Tracker::default(), Merge::new(1));
+        let f = UNDETERMINED_FRAMES;
+        t.open(k(1), ts(0));
+        t.open(k(2), ts(0));
+        let key2 = t.tls(k(2), ts(0), k(3), ts(0));
+        t.finish(key2, ts(0), rec(2));
+        // All within one capture second: the silent flow of frame 1 holds flow 2 back while
+        // the next frame is at most f frames after its first, not once it is f + 1 after.
+        assert!(step(&mut t, &mut m, 1, 1 + f).is_empty());
+        assert_eq!(step(&mut t, &mut m, 1, 2 + f), vec![(1, 2)]);
+        // It turns out to be TLS at frame 5 + f: that is its key.
+        let key1 = t.tls(k(1), ts(0), k(5 + f), ts(0));
+        assert_eq!(key1, k(5 + f));
+        // TLS found f frames after the first keeps the first frame's key, f + 1 after not.
+        for (at, key) in [(1 + f, 1), (2 + f, 2 + f)] {
+            let mut t = Tracker::default();
+            t.open(k(1), ts(0));
+            assert_eq!(t.tls(k(1), ts(0), k(at), ts(0)), k(key));
+        }
     }
 
     #[test]

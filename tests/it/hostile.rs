@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 const SYN: u8 = 0x02;
 const ACK: u8 = 0x10;
 const PSH_ACK: u8 = 0x18;
+const RST: u8 = 0x04;
 
 /// A classic pcap file under construction.
 struct Pcap {
@@ -562,6 +563,40 @@ fn unanswered_client_hellos_200k_stay_under_256_mib() {
         );
     }
     let _ = std::fs::remove_file(&path);
+}
+
+/// Case 2e: one SYN never answered, then 30,000 connections that each send a ClientHello and
+/// are reset, within a fifth of a second of capture time: the silent flow could still turn out
+/// to be TLS, so the others' records wait for their ids, but only for 32,768 frames, not for
+/// the 10 s of capture time (before that bound, every record waited until the end: 30,000
+/// records held at once). The ids still follow the first packets.
+#[test]
+fn records_wait_behind_a_silent_flow_for_a_bounded_number_of_frames() {
+    const N: u32 = 30_000;
+    let mut ext = sni_ext(b"reset.example.test");
+    ext.extend_from_slice(&[0xff, 0x01, 0, 1, 0]);
+    let hello = records(&handshake_msg(&client_hello_body(
+        &[0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f],
+        &ext,
+    )));
+    let mut p = Pcap::new();
+    let silent = Conn::new([10, 0, 0, 1], 39999);
+    p.tcp(&silent.client_seg(SYN), &[]);
+    for i in 0..N {
+        let mut c = Conn::new(client_addr(i), 40000 + (i % 20000) as u16);
+        c.handshake(&mut p);
+        c.client_data(&mut p, &hello);
+        p.tcp(&c.client_seg(RST), &[]);
+    }
+    let r = run_on("silent_then_reset", &p, "jsonl");
+    assert_ok(&r);
+    let flows = r.jsonl();
+    assert_eq!(flows.len(), N as usize);
+    for (i, f) in flows.iter().enumerate() {
+        assert_eq!(f["id"], i as u64 + 1);
+        assert_eq!(f["first_frame"], 2 + 5 * i as u64);
+    }
+    assert!(r.rss_kib < 60 * 1024, "peak RSS {} KiB", r.rss_kib);
 }
 
 /// Case 3: Many SYN-only flows: memory stays bounded, they are counted as TCP flows, none is TLS.
