@@ -33,7 +33,7 @@ pub struct Limits {
     pub max_flows: usize,
     /// Bytes of the open flows' own state together: each connection, its TLS state and its
     /// record so far with the lists and texts it holds (`--max-flow-memory`; the buffers are
-    /// `max_total_buffered`'s). Default 128 MiB: about 200,000 connections that only opened,
+    /// `max_total_buffered`'s). Default 96 MiB: about 150,000 connections that only opened,
     /// or 45,000 waiting for the answer to a ClientHello. When hit, the oldest flows are
     /// finished and reported early with a note, as for `max_flows`.
     pub max_flow_memory: usize,

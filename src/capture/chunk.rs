@@ -21,6 +21,7 @@ use pcap_parser::{
     parse_block_be, parse_block_le, parse_pcap_header, parse_sectionheaderblock, Block,
     LegacyPcapBlock, PcapBlockOwned, PcapError, PcapHeader,
 };
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::io::Read;
 use std::ops::Deref;
@@ -85,8 +86,10 @@ enum Format {
         header: PcapHeader,
         parse: ParseRecord,
     },
-    /// pcapng, in the byte order of the current section.
-    Ng { big_endian: bool },
+    /// pcapng, in the byte order of the current section (a `Cell`: a section header block
+    /// read by `next` changes it, and `next` takes `&self` so that the chunk can be borrowed
+    /// beside the block it returns).
+    Ng { big_endian: Cell<bool> },
 }
 
 /// A streaming pcap or pcapng block reader over shared chunks (see the module documentation).
@@ -94,7 +97,7 @@ pub struct ChunkReader<R: Read> {
     format: Format,
     reader: R,
     /// The chunk read into; its length is the capacity.
-    cur: Arc<Vec<u8>>,
+    cur: Chunk,
     /// Unread bytes: `cur[start..end]`.
     start: usize,
     end: usize,
@@ -106,27 +109,34 @@ pub struct ChunkReader<R: Read> {
 }
 
 impl<R: Read> ChunkReader<R> {
-    fn first(capacity: usize, mut reader: R) -> Result<(Self, usize), PcapError<&'static [u8]>> {
+    /// A reader of `format` that has made its first read (one, as pcap-parser's readers do).
+    fn first(
+        format: Format,
+        capacity: usize,
+        mut reader: R,
+    ) -> Result<Self, PcapError<&'static [u8]>> {
         let mut cur = vec![0; capacity];
         let n = reader.read(&mut cur).map_err(|_| PcapError::ReadError)?;
-        let r = ChunkReader {
-            format: Format::Ng { big_endian: false },
+        Ok(ChunkReader {
+            format,
             reader,
-            cur: Arc::new(cur),
+            cur: Chunk::from(cur),
             start: 0,
             end: n,
             consumed: 0,
             exhausted: false,
             standard: capacity,
             spent: VecDeque::new(),
-        };
-        Ok((r, n))
+        })
     }
 
     /// A pcap reader: reads the first bytes, which must hold the file header (as
     /// `LegacyPcapReader::new`).
     pub fn legacy(capacity: usize, reader: R) -> Result<Self, PcapError<&'static [u8]>> {
-        let (mut r, _) = Self::first(capacity, reader)?;
+        let no_header = Format::Ng {
+            big_endian: Cell::new(false),
+        };
+        let mut r = Self::first(no_header, capacity, reader)?;
         let header = match parse_pcap_header(r.data()) {
             Ok((_, h)) => h,
             Err(e) => return Err(owned(e)),
@@ -139,7 +149,10 @@ impl<R: Read> ChunkReader<R> {
     /// A pcapng reader: reads the first bytes, which must hold a valid section header block
     /// (as `PcapNGReader::new`); it is not consumed.
     pub fn ng(capacity: usize, reader: R) -> Result<Self, PcapError<&'static [u8]>> {
-        let (r, _) = Self::first(capacity, reader)?;
+        let format = Format::Ng {
+            big_endian: Cell::new(false),
+        };
+        let r = Self::first(format, capacity, reader)?;
         if let Err(e) = parse_sectionheaderblock(r.data()) {
             return Err(owned(e));
         }
@@ -147,7 +160,7 @@ impl<R: Read> ChunkReader<R> {
     }
 
     /// The next block, and the bytes it takes; valid until `refill` or `grow`.
-    pub fn next(&mut self) -> Result<(usize, PcapBlockOwned<'_>), PcapError<&[u8]>> {
+    pub fn next(&self) -> Result<(usize, PcapBlockOwned<'_>), PcapError<&[u8]>> {
         if let Format::Legacy { header, .. } = &self.format {
             if self.consumed == 0 {
                 return Ok((header.size(), PcapBlockOwned::from(header.clone())));
@@ -160,17 +173,17 @@ impl<R: Read> ChunkReader<R> {
         let capacity = self.cur.len();
         let exhausted = self.exhausted;
         let data = self.cur.get(self.start..self.end).unwrap_or_default();
-        let parsed = match &mut self.format {
+        let parsed = match &self.format {
             Format::Legacy { parse, .. } => parse(data).map(|(rest, b)| (rest, b.into())),
             Format::Ng { big_endian } => {
-                let parse = if *big_endian {
+                let parse = if big_endian.get() {
                     parse_block_be
                 } else {
                     parse_block_le
                 };
                 parse(data).map(|(rest, b)| {
                     if let Block::SectionHeader(shb) = &b {
-                        *big_endian = shb.big_endian();
+                        big_endian.set(shb.big_endian());
                     }
                     (rest, b.into())
                 })
@@ -196,10 +209,11 @@ impl<R: Read> ChunkReader<R> {
         self.cur.get(self.start..self.end).unwrap_or_default()
     }
 
-    /// The chunk [`Self::data`] lies in, to keep frames by reference; `None` once the buffer
-    /// has been grown for an oversized block (a chunk that large is not worth pinning).
-    pub fn chunk(&self) -> Option<Chunk> {
-        (self.cur.len() == self.standard).then(|| Chunk(Arc::clone(&self.cur)))
+    /// The chunk [`Self::data`] lies in, for whoever keeps frames by reference (a clone);
+    /// `None` once the buffer has been grown for an oversized block (a chunk that large is not
+    /// worth pinning).
+    pub fn chunk(&self) -> Option<&Chunk> {
+        (self.cur.len() == self.standard).then_some(&self.cur)
     }
 
     /// Consumes `n` bytes (the bytes stay where they are until `refill`).
@@ -213,7 +227,7 @@ impl<R: Read> ChunkReader<R> {
     /// this one if it is free, else a spent one that has become free, else a new one.
     fn make_room(&mut self, capacity: usize) {
         let unread = self.end - self.start;
-        if let Some(buf) = Arc::get_mut(&mut self.cur).filter(|b| b.len() == capacity) {
+        if let Some(buf) = Arc::get_mut(&mut self.cur.0).filter(|b| b.len() == capacity) {
             buf.copy_within(self.start..self.end, 0);
         } else {
             let free = self
@@ -230,7 +244,7 @@ impl<R: Read> ChunkReader<R> {
             ) {
                 to.copy_from_slice(from);
             }
-            let old = std::mem::replace(&mut self.cur, next);
+            let old = std::mem::replace(&mut self.cur.0, next);
             if Arc::strong_count(&old) > 1 && old.len() == self.standard {
                 if self.spent.len() >= MAX_SPENT {
                     self.spent.pop_front();
@@ -244,10 +258,10 @@ impl<R: Read> ChunkReader<R> {
 
     /// Reads more bytes after the unread ones (one read; none once the input has ended).
     pub fn refill(&mut self) -> Result<(), PcapError<&[u8]>> {
-        if self.start > 0 || Arc::strong_count(&self.cur) > 1 {
+        if self.start > 0 || Arc::strong_count(&self.cur.0) > 1 {
             self.make_room(self.cur.len());
         }
-        let Some(space) = Arc::get_mut(&mut self.cur).and_then(|b| b.get_mut(self.end..)) else {
+        let Some(space) = Arc::get_mut(&mut self.cur.0).and_then(|b| b.get_mut(self.end..)) else {
             return Ok(());
         };
         if space.is_empty() {
@@ -305,19 +319,21 @@ mod tests {
         let mut records = 0;
         loop {
             let chunk = r.chunk().unwrap();
-            match r.next() {
+            // The bytes the block took, or none when more must be read.
+            let used = match r.next() {
                 Ok((n, PcapBlockOwned::Legacy(b))) => {
-                    each(chunk, b.data);
+                    each(chunk.clone(), b.data);
                     records += 1;
-                    r.consume_noshift(n);
+                    Some(n)
                 }
-                Ok((n, _)) => r.consume_noshift(n),
+                Ok((n, _)) => Some(n),
                 Err(PcapError::Eof) => return records,
-                Err(PcapError::Incomplete(_)) => {
-                    drop(chunk);
-                    r.refill().unwrap();
-                }
+                Err(PcapError::Incomplete(_)) => None,
                 Err(e) => panic!("{e:?}"),
+            };
+            match used {
+                Some(n) => r.consume_noshift(n),
+                None => r.refill().unwrap(),
             }
         }
     }

@@ -420,14 +420,12 @@ impl<'i> Driver<'i> {
                 // this one about 105. The first record that does not parse (cut by the end of
                 // the buffer, or corrupt) goes to `next` below, as before.
                 let data = reader.data();
-                // Dropped before the next refill: a chunk still held there is not refilled
-                // in place.
                 let chunk = reader.chunk();
                 let mut used = 0;
                 let mut flow = ControlFlow::Continue(());
                 while let Some(Ok((rest, b))) = data.get(used..).map(parse) {
                     used = data.len() - rest.len();
-                    flow = self.on_record(&b, nanos, link, snaplen, chunk.as_ref(), on_frame);
+                    flow = self.on_record(&b, nanos, link, snaplen, chunk, on_frame);
                     if flow.is_break() {
                         break;
                     }
@@ -440,7 +438,7 @@ impl<'i> Driver<'i> {
             let chunk = reader.chunk();
             let next = match reader.next() {
                 Ok((offset, block)) => {
-                    let flow = self.on_block(&block, chunk.as_ref(), on_frame);
+                    let flow = self.on_block(&block, chunk, on_frame);
                     Ok((offset, flow))
                 }
                 Err(PcapError::Eof) => return,
@@ -452,7 +450,6 @@ impl<'i> Driver<'i> {
                 ) => Err(None),
                 Err(e) => Err(Some(describe_pcap_error(&e))),
             };
-            drop(chunk);
             let step = match next {
                 Ok((offset, flow)) => {
                     // `refill` moves only the partial block left when more bytes are needed

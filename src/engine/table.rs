@@ -334,37 +334,19 @@ impl FlowTable {
             return;
         }
         account(conn, held);
-        // A segment without payload or flags rarely changes the state (an ACK that releases
-        // held data to the TLS layer can): it is counted again at the flow's next such segment.
-        if conn.state == 0
-            || !seg.payload.is_empty()
-            || seg.flags.syn
-            || seg.flags.fin
-            || seg.flags.rst
-        {
-            account_state(conn, held);
-        }
         if held.buffers > opts.table_share(opts.limits.max_total_buffered) {
             over_budget(conn, f, opts, stats, held);
         }
         // The flows' state over its share of `--max-flow-memory`: the oldest flows are
         // finished early (this one too, if it is the oldest), as for `--max-flows`.
         let limit = opts.table_share(opts.limits.max_flow_memory);
-        while held.state > limit && flows.len() > 1 {
-            let before = flows.len();
-            evict_idlest(
-                flows,
-                timers,
-                order,
-                stats,
-                held,
-                clock,
-                Evict::Memory(opts),
-            );
-            if flows.len() == before {
-                break;
-            }
-        }
+        let why = Evict::Memory {
+            limit: opts.limits.max_flow_memory,
+        };
+        while held.state > limit
+            && flows.len() > 1
+            && evict_idlest(flows, timers, order, stats, held, clock, why)
+        {}
     }
 }
 
@@ -536,7 +518,6 @@ fn report_early(
     conn.reported = true;
     conn.reasm = [Reassembler::default(), Reassembler::default()];
     account(conn, held);
-    account_state(conn, held);
     if let Some(n) = note {
         rec.notes.push(n);
     }
@@ -544,7 +525,7 @@ fn report_early(
     order.finish(conn.key, conn.last_ts, rec);
 }
 
-/// Updates the table's total of buffered bytes with this flow's current holding.
+/// Updates the table's totals with what this flow holds now: its buffers and its state.
 fn account(conn: &mut Conn, held: &mut Held) {
     let now = conn
         .reasm
@@ -554,10 +535,6 @@ fn account(conn: &mut Conn, held: &mut Held) {
         + conn.tls.as_ref().map_or(0, |t| t.buffered_bytes());
     held.buffers = held.buffers.saturating_sub(conn.accounted) + now;
     conn.accounted = now;
-}
-
-/// Updates the table's total of the flows' state with this flow's current state.
-fn account_state(conn: &mut Conn, held: &mut Held) {
     let state = state_bytes(conn);
     held.state = held.state.saturating_sub(conn.state) + state;
     conn.state = state;
@@ -603,11 +580,11 @@ fn state_bytes(conn: &mut Conn) -> usize {
 
 /// Why [`evict_idlest`] finishes a flow early.
 #[derive(Clone, Copy)]
-enum Evict<'a> {
+enum Evict {
     /// `--max-flows`.
     Count,
-    /// `--max-flow-memory`.
-    Memory(&'a EngineOptions),
+    /// `--max-flow-memory`, whose whole value the note names.
+    Memory { limit: usize },
 }
 
 /// Finishes a connection that ended at capture time `at`: its record, if it is TLS, goes to
@@ -719,7 +696,7 @@ fn compact_timers(
 }
 
 /// The flow table is full: the connection with the earliest timer (the one idle longest, or
-/// close to it) is finished and reported early with a note.
+/// close to it) is finished and reported early with a note. Returns false when there was none.
 fn evict_idlest(
     flows: &mut FlowMap<Box<Conn>>,
     timers: &mut BinaryHeap<Reverse<(Timestamp, u64, FlowKey)>>,
@@ -727,8 +704,8 @@ fn evict_idlest(
     stats: &mut Stats,
     held: &mut Held,
     clock: Timestamp,
-    why: Evict<'_>,
-) {
+    why: Evict,
+) -> bool {
     while let Some(Reverse((_, seq, k))) = timers.pop() {
         if flows.get(&k).is_some_and(|c| c.seq == seq) {
             if let Some(mut c) = flows.remove(&k) {
@@ -737,11 +714,11 @@ fn evict_idlest(
                         stats.limits_hit.max_flows += 1;
                         "flow table full: reported before its end (see --max-flows)".to_string()
                     }
-                    Evict::Memory(opts) => {
+                    Evict::Memory { limit } => {
                         stats.limits_hit.max_flow_memory += 1;
                         format!(
                             "open flows' state over {}: reported before its end (see --max-flow-memory)",
-                            crate::config::size(opts.limits.max_flow_memory)
+                            crate::config::size(limit)
                         )
                     }
                 };
@@ -750,9 +727,10 @@ fn evict_idlest(
                 }
                 finish_conn(c, clock, order, stats, held);
             }
-            return;
+            return true;
         }
     }
+    false
 }
 
 /// How many closed connections are remembered (oldest forgotten first).

@@ -29,6 +29,7 @@ fn part<T: ?Sized>(a: &Arc<T>, bytes: usize) -> usize {
 }
 
 impl ClientHelloInfo {
+    /// Its own size (it is boxed in the record) and its lists'.
     fn heap_bytes(&self) -> usize {
         size_of::<Self>()
             + vec(&self.versions)

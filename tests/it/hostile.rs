@@ -484,7 +484,7 @@ fn unanswered_client_hellos(n: u32) -> Pcap {
     p
 }
 
-/// Case 2c: 30,000 unanswered ClientHellos with `--max-flow-memory 8M`: the open flows' state
+/// Case 2d: 30,000 unanswered ClientHellos with `--max-flow-memory 8M`: the open flows' state
 /// (each connection with its TLS state and its record, the ClientHello's lists in it) goes over
 /// 8 MiB after a few thousand flows, and from then on each new flow finishes the oldest early,
 /// with a note and a count; every flow is still written once, in order, and memory stays low.
@@ -529,7 +529,7 @@ fn unanswered_client_hellos_are_held_to_the_flow_memory_limit() {
     assert!(r.rss_kib < 100 * 1024, "peak RSS {} KiB", r.rss_kib);
 }
 
-/// Case 2d: 200,000 unanswered ClientHellos with the default limits: the open flows' state is
+/// Case 2e: 200,000 unanswered ClientHellos with the default limits: the open flows' state is
 /// held to `--max-flow-memory` (96 MiB), so peak RSS stays under 256 MiB (it was 696 MiB before
 /// that limit, with only `--max-flows` bounding the table), with one thread and with two.
 /// Ignored because it takes about a minute in a debug build; `.ci/run` runs it.
@@ -565,7 +565,7 @@ fn unanswered_client_hellos_200k_stay_under_256_mib() {
     let _ = std::fs::remove_file(&path);
 }
 
-/// Case 2e: one SYN never answered, then 30,000 connections that each send a ClientHello and
+/// Case 2f: one SYN never answered, then 30,000 connections that each send a ClientHello and
 /// are reset, within a fifth of a second of capture time: the silent flow could still turn out
 /// to be TLS, so the others' records wait for their ids, but only for 32,768 frames, not for
 /// the 10 s of capture time (before that bound, every record waited until the end: 30,000
