@@ -104,6 +104,11 @@ pub struct ReadArgs {
     /// flows itself, N - 1 workers the rest. The output is the same for any number.
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Read files with read() instead of mapping them into memory: slower, but a file that
+    /// another program truncates while it is read gives a "file ends inside" note instead of
+    /// killing tlsnoop with SIGBUS.
+    #[arg(long)]
+    pub no_mmap: bool,
     /// Flow limits, policy and trust roots.
     #[command(flatten)]
     pub analysis: AnalysisArgs,

@@ -3,7 +3,9 @@
 //! Data flows one way: [`capture`] → [`decode`] → [`flow`] → [`tls`] → [`record`] → [`report`].
 //! [`engine`] alone wires the stages; [`record`], [`names`] and [`config`] are the shared
 //! vocabulary.
-#![forbid(unsafe_code)]
+// No unsafe code, but for the one module that maps capture files (`capture::mapped`, whose
+// documentation says why and what it risks).
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod analysis;
@@ -51,6 +53,9 @@ pub struct RunOptions<'a> {
     pub render: &'a report::MakeRender,
     /// Worker threads (`--threads`); 1 runs everything on the calling thread.
     pub threads: usize,
+    /// Map regular files into memory instead of reading them (`read` unless `--no-mmap`; see
+    /// [`capture::read_capture_until`]).
+    pub map_files: bool,
     /// Called every so often while reading (a progress display).
     pub progress: Option<&'a mut dyn FnMut(&engine::pipeline::Progress)>,
 }
@@ -68,6 +73,7 @@ pub fn run(
         ctx: o.ctx,
         render: o.render,
         threads: o.threads,
+        map_files: o.map_files,
         progress: o.progress,
     };
     let out = engine::pipeline::run(paths, job, sink)?;

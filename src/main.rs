@@ -212,6 +212,7 @@ fn read(a: ReadArgs) -> ExitCode {
         ctx: &analysis,
         render: render.as_ref(),
         threads: threads.max(1),
+        map_files: !a.no_mmap,
         progress: Some(&mut on_progress),
     };
     let result = tlsnoop::run(&a.files, run, &mut watch);

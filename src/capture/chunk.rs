@@ -9,8 +9,12 @@
 //! refills into another chunk, copying over only the partial block at the end. A chunk nobody
 //! else holds is refilled in place, so a single-threaded run never switches.
 //!
+//! A regular file is not read at all but mapped ([`Origin::Map`], see [`super::mapped`]): each
+//! chunk is then a window of the file mapped from the first unread byte, so the partial block
+//! at a window's end is the start of the next window and nothing is copied.
+//!
 //! How many chunks are alive is bounded by whoever keeps them: the reader itself keeps at most
-//! [`MAX_SPENT`] that it replaced, to reuse once they are free.
+//! [`MAX_SPENT`] read chunks that it replaced, to reuse once they are free.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
@@ -21,10 +25,12 @@ use pcap_parser::{
     parse_block_be, parse_block_le, parse_pcap_header, parse_sectionheaderblock, Block,
     LegacyPcapBlock, PcapBlockOwned, PcapError, PcapHeader,
 };
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::io::Read;
+use std::fs::File;
+use std::io::{self, Read};
 use std::ops::Deref;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// Chunks replaced while others still held them, kept to be reused once free.
@@ -33,7 +39,26 @@ const MAX_SPENT: usize = 64;
 /// Part of the input as read, shared: the bytes of the frames read from it stay valid while a
 /// clone is held (cloning counts a reference, it copies nothing).
 #[derive(Debug, Clone)]
-pub struct Chunk(Arc<Vec<u8>>);
+pub struct Chunk(Arc<Bytes>);
+
+/// What a chunk's bytes are in.
+#[derive(Debug)]
+enum Bytes {
+    /// A buffer the input was read into.
+    Read(Vec<u8>),
+    /// A window of a file mapped into memory (see [`super::mapped`]).
+    Mapped(memmap2::Mmap),
+}
+
+impl Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Read(v) => v,
+            Bytes::Mapped(m) => m,
+        }
+    }
+}
 
 impl Chunk {
     /// Whether `a` and `b` are the same chunk.
@@ -44,15 +69,23 @@ impl Chunk {
     /// Where `part` starts in this chunk, when it lies inside it.
     pub fn offset_of(&self, part: &[u8]) -> Option<usize> {
         // Addresses compared as numbers: no pointer is made from them.
-        let base = self.0.as_ptr() as usize;
+        let base = self.as_ptr() as usize;
         let at = (part.as_ptr() as usize).checked_sub(base)?;
-        (at.checked_add(part.len())? <= self.0.len()).then_some(at)
+        (at.checked_add(part.len())? <= self.len()).then_some(at)
+    }
+
+    /// The buffer to read into, when this is a read chunk nobody else holds.
+    fn buffer(&mut self) -> Option<&mut Vec<u8>> {
+        match Arc::get_mut(&mut self.0)? {
+            Bytes::Read(v) => Some(v),
+            Bytes::Mapped(_) => None,
+        }
     }
 }
 
 impl From<Vec<u8>> for Chunk {
     fn from(bytes: Vec<u8>) -> Self {
-        Chunk(Arc::new(bytes))
+        Chunk(Arc::new(Bytes::Read(bytes)))
     }
 }
 
@@ -95,48 +128,125 @@ enum Format {
 /// A streaming pcap or pcapng block reader over shared chunks (see the module documentation).
 pub struct ChunkReader<R: Read> {
     format: Format,
-    reader: R,
-    /// The chunk read into; its length is the capacity.
+    origin: Origin<R>,
+    /// The chunk read into, or the window mapped.
     cur: Chunk,
     /// Unread bytes: `cur[start..end]`.
     start: usize,
     end: usize,
     consumed: usize,
     exhausted: bool,
-    /// The size chunks are made with; a chunk grown past it is not shared ([`Self::chunk`]).
+    /// The size chunks are made with, or windows mapped with; a chunk grown past it is not
+    /// shared ([`Self::chunk`]).
     standard: usize,
-    spent: VecDeque<Arc<Vec<u8>>>,
+    /// The size of the current chunk or window: `standard`, or more once grown for a large
+    /// block.
+    capacity: usize,
+    spent: VecDeque<Arc<Bytes>>,
+}
+
+/// Where a [`ChunkReader`]'s bytes come from.
+pub enum Origin<R> {
+    /// Any reader, read into chunks.
+    Read(R),
+    /// A file, mapped in windows.
+    Map(Mapping),
+}
+
+/// A file read by mapping windows of it (see [`super::mapped`]).
+pub struct Mapping {
+    file: File,
+    /// The first window, until the reader takes it.
+    first: Option<memmap2::Mmap>,
+    /// File offset of the current window's first byte.
+    base: u64,
+    /// Where the first error of a later mapping (or of the file's length) is kept; the input
+    /// ends there, as a read error ends a read.
+    error: Rc<RefCell<Option<io::Error>>>,
+    failed: bool,
+}
+
+impl Mapping {
+    /// `file`, whose first window (from offset 0) is already mapped; errors go to `error`.
+    pub fn new(file: File, first: memmap2::Mmap, error: &Rc<RefCell<Option<io::Error>>>) -> Self {
+        Mapping {
+            file,
+            first: Some(first),
+            base: 0,
+            error: Rc::clone(error),
+            failed: false,
+        }
+    }
+
+    /// The window of at most `capacity` bytes from file offset `from`, when the file goes on
+    /// past `have` bytes from there.
+    fn window(&mut self, from: u64, have: usize, capacity: usize) -> Option<memmap2::Mmap> {
+        if self.failed {
+            return None;
+        }
+        let len = match self.file.metadata() {
+            Ok(m) => m.len().saturating_sub(from).min(capacity as u64) as usize,
+            Err(e) => return self.fail(e),
+        };
+        if len <= have {
+            return None;
+        }
+        match super::mapped::map(&self.file, from, len) {
+            Ok(w) => Some(w),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn fail(&mut self, e: io::Error) -> Option<memmap2::Mmap> {
+        self.failed = true;
+        self.error.borrow_mut().get_or_insert(e);
+        None
+    }
 }
 
 impl<R: Read> ChunkReader<R> {
-    /// A reader of `format` that has made its first read (one, as pcap-parser's readers do).
+    /// A reader of `format` that has made its first read (one, as pcap-parser's readers do),
+    /// or taken the first mapped window.
     fn first(
         format: Format,
         capacity: usize,
-        mut reader: R,
+        mut origin: Origin<R>,
     ) -> Result<Self, PcapError<&'static [u8]>> {
-        let mut cur = vec![0; capacity];
-        let n = reader.read(&mut cur).map_err(|_| PcapError::ReadError)?;
+        let (cur, end) = match &mut origin {
+            Origin::Read(reader) => {
+                let mut buf = vec![0; capacity];
+                let n = reader.read(&mut buf).map_err(|_| PcapError::ReadError)?;
+                (Chunk::from(buf), n)
+            }
+            Origin::Map(m) => match m.first.take() {
+                Some(w) => {
+                    let n = w.len();
+                    (Chunk(Arc::new(Bytes::Mapped(w))), n)
+                }
+                None => (Chunk::from(Vec::new()), 0),
+            },
+        };
         Ok(ChunkReader {
             format,
-            reader,
-            cur: Chunk::from(cur),
+            origin,
+            cur,
             start: 0,
-            end: n,
+            end,
             consumed: 0,
             exhausted: false,
             standard: capacity,
+            capacity,
             spent: VecDeque::new(),
         })
     }
 
     /// A pcap reader: reads the first bytes, which must hold the file header (as
     /// `LegacyPcapReader::new`).
-    pub fn legacy(capacity: usize, reader: R) -> Result<Self, PcapError<&'static [u8]>> {
+    pub fn legacy(capacity: usize, origin: Origin<R>) -> Result<Self, PcapError<&'static [u8]>> {
         let no_header = Format::Ng {
             big_endian: Cell::new(false),
         };
-        let mut r = Self::first(no_header, capacity, reader)?;
+        let mut r = Self::first(no_header, capacity, origin)?;
         let header = match parse_pcap_header(r.data()) {
             Ok((_, h)) => h,
             Err(e) => return Err(owned(e)),
@@ -148,11 +258,11 @@ impl<R: Read> ChunkReader<R> {
 
     /// A pcapng reader: reads the first bytes, which must hold a valid section header block
     /// (as `PcapNGReader::new`); it is not consumed.
-    pub fn ng(capacity: usize, reader: R) -> Result<Self, PcapError<&'static [u8]>> {
+    pub fn ng(capacity: usize, origin: Origin<R>) -> Result<Self, PcapError<&'static [u8]>> {
         let format = Format::Ng {
             big_endian: Cell::new(false),
         };
-        let r = Self::first(format, capacity, reader)?;
+        let r = Self::first(format, capacity, origin)?;
         if let Err(e) = parse_sectionheaderblock(r.data()) {
             return Err(owned(e));
         }
@@ -170,7 +280,7 @@ impl<R: Read> ChunkReader<R> {
             return Err(PcapError::Eof);
         }
         let available = self.end - self.start;
-        let capacity = self.cur.len();
+        let capacity = self.capacity;
         let exhausted = self.exhausted;
         let data = self.cur.get(self.start..self.end).unwrap_or_default();
         let parsed = match &self.format {
@@ -213,7 +323,7 @@ impl<R: Read> ChunkReader<R> {
     /// `None` once the buffer has been grown for an oversized block (a chunk that large is not
     /// worth pinning).
     pub fn chunk(&self) -> Option<&Chunk> {
-        (self.cur.len() == self.standard).then_some(&self.cur)
+        (self.capacity == self.standard).then_some(&self.cur)
     }
 
     /// Consumes `n` bytes (the bytes stay where they are until `refill`).
@@ -223,62 +333,85 @@ impl<R: Read> ChunkReader<R> {
         self.consumed += n;
     }
 
-    /// Moves the unread bytes to the start of a chunk of `capacity` bytes nobody else holds:
-    /// this one if it is free, else a spent one that has become free, else a new one.
+    /// Moves the unread bytes to the start of a read chunk of `capacity` bytes nobody else
+    /// holds: this one if it is free, else a spent one that has become free, else a new one.
     fn make_room(&mut self, capacity: usize) {
-        let unread = self.end - self.start;
-        if let Some(buf) = Arc::get_mut(&mut self.cur.0).filter(|b| b.len() == capacity) {
-            buf.copy_within(self.start..self.end, 0);
+        let (start, end) = (self.start, self.end);
+        let unread = end - start;
+        if let Some(buf) = self.cur.buffer().filter(|b| b.len() == capacity) {
+            buf.copy_within(start..end, 0);
         } else {
             let free = self
                 .spent
                 .iter()
                 .position(|c| Arc::strong_count(c) == 1 && c.len() == capacity);
             let mut next = match free.and_then(|i| self.spent.remove(i)) {
-                Some(c) => c,
-                None => Arc::new(vec![0; capacity]),
+                Some(c) => Chunk(c),
+                None => Chunk::from(vec![0; capacity]),
             };
             if let (Some(to), Some(from)) = (
-                Arc::get_mut(&mut next).and_then(|b| b.get_mut(..unread)),
-                self.cur.get(self.start..self.end),
+                next.buffer().and_then(|b| b.get_mut(..unread)),
+                self.cur.get(start..end),
             ) {
                 to.copy_from_slice(from);
             }
-            let old = std::mem::replace(&mut self.cur.0, next);
-            if Arc::strong_count(&old) > 1 && old.len() == self.standard {
+            let old = std::mem::replace(&mut self.cur, next);
+            if Arc::strong_count(&old.0) > 1 && old.len() == self.standard {
                 if self.spent.len() >= MAX_SPENT {
                     self.spent.pop_front();
                 }
-                self.spent.push_back(old);
+                self.spent.push_back(old.0);
             }
         }
         self.start = 0;
         self.end = unread;
     }
 
-    /// Reads more bytes after the unread ones (one read; none once the input has ended).
+    /// Reads more bytes after the unread ones (one read, or one window mapped from the first
+    /// unread byte; none once the input has ended).
     pub fn refill(&mut self) -> Result<(), PcapError<&[u8]>> {
-        if self.start > 0 || Arc::strong_count(&self.cur.0) > 1 {
-            self.make_room(self.cur.len());
+        if let Origin::Map(m) = &mut self.origin {
+            let from = m.base + self.start as u64;
+            match m.window(from, self.end - self.start, self.capacity) {
+                Some(w) => {
+                    m.base = from;
+                    self.start = 0;
+                    self.end = w.len();
+                    self.cur = Chunk(Arc::new(Bytes::Mapped(w)));
+                }
+                None => self.exhausted = true,
+            }
+            return Ok(());
         }
-        let Some(space) = Arc::get_mut(&mut self.cur.0).and_then(|b| b.get_mut(self.end..)) else {
+        if self.start > 0 || Arc::strong_count(&self.cur.0) > 1 {
+            self.make_room(self.capacity);
+        }
+        let end = self.end;
+        let (Origin::Read(reader), Some(space)) = (
+            &mut self.origin,
+            self.cur.buffer().and_then(|b| b.get_mut(end..)),
+        ) else {
             return Ok(());
         };
         if space.is_empty() {
             return Ok(());
         }
-        let n = self.reader.read(space).map_err(|_| PcapError::ReadError)?;
+        let n = reader.read(space).map_err(|_| PcapError::ReadError)?;
         self.exhausted = n == 0;
         self.end += n;
         Ok(())
     }
 
-    /// Grows the buffer to `capacity` bytes (never shrinks it). Returns whether it did.
+    /// Grows the buffer (or the windows mapped from now on) to `capacity` bytes (never shrinks
+    /// it). Returns whether it did.
     pub fn grow(&mut self, capacity: usize) -> bool {
-        if capacity <= self.cur.len() {
+        if capacity <= self.capacity {
             return false;
         }
-        self.make_room(capacity);
+        self.capacity = capacity;
+        if let Origin::Read(_) = self.origin {
+            self.make_room(capacity);
+        }
         true
     }
 }
@@ -314,10 +447,32 @@ mod tests {
     }
 
     /// Reads every record, calling `each` with the chunk it is in and its bytes.
-    fn read_all(file: Vec<u8>, capacity: usize, mut each: impl FnMut(Chunk, &[u8])) -> usize {
-        let mut r = ChunkReader::legacy(capacity, Cursor::new(file)).unwrap();
+    fn read_all(file: Vec<u8>, capacity: usize, each: impl FnMut(Chunk, &[u8])) -> usize {
+        let mut r = ChunkReader::legacy(capacity, Origin::Read(Cursor::new(file))).unwrap();
+        read_on(&mut r, usize::MAX, each)
+    }
+
+    /// `bytes` in a file of its own, and a reader mapping it in windows of `window` bytes.
+    fn mapped(bytes: &[u8], window: usize) -> (std::path::PathBuf, ChunkReader<Cursor<Vec<u8>>>) {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("tlsnoop-chunk-{}-{n}", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        let file = File::open(&path).unwrap();
+        let first = super::super::mapped::map(&file, 0, window.min(bytes.len())).unwrap();
+        let slot = Rc::new(RefCell::new(None));
+        let m = Mapping::new(file, first, &slot);
+        (path, ChunkReader::legacy(window, Origin::Map(m)).unwrap())
+    }
+
+    /// Reads records from `r` until the input ends or `max` were read.
+    fn read_on<R: Read>(
+        r: &mut ChunkReader<R>,
+        max: usize,
+        mut each: impl FnMut(Chunk, &[u8]),
+    ) -> usize {
         let mut records = 0;
-        loop {
+        while records < max {
             let chunk = r.chunk().unwrap();
             // The bytes the block took, or none when more must be read.
             let used = match r.next() {
@@ -336,16 +491,20 @@ mod tests {
                 None => r.refill().unwrap(),
             }
         }
+        records
     }
 
     #[test]
-    fn a_kept_chunk_keeps_its_frames_while_the_reader_reads_on_in_others() {
-        // 300 records of 716 bytes through chunks of 8 KiB: about 27 refills.
+    fn a_mapped_file_is_read_window_by_window_and_a_kept_window_keeps_its_frames() {
+        // 300 records of 716 bytes through windows of 8 KiB, each mapped from the first unread
+        // byte (not page-aligned): about 27 windows, none copied.
+        let (path, mut r) = mapped(&pcap(300), 8192);
         let mut kept = Vec::new();
-        let n = read_all(pcap(300), 8192, |c, data| {
+        let n = read_on(&mut r, usize::MAX, |c, data| {
             let at = c.offset_of(data).unwrap();
             kept.push((c, at, data.len()));
         });
+        std::fs::remove_file(path).unwrap();
         assert_eq!(n, 300);
         for (i, (c, at, len)) in kept.iter().enumerate() {
             assert_eq!(*len, 700);
@@ -353,6 +512,23 @@ mod tests {
         }
         let switches = kept.windows(2).filter(|w| !Chunk::same(&w[0].0, &w[1].0));
         assert!(switches.count() >= 20);
+    }
+
+    #[test]
+    fn a_mapped_file_that_grows_while_it_is_read_is_read_to_its_new_end() {
+        // As a file still being written: its length is read again before each window, as a
+        // read() would find the new bytes.
+        let all = pcap(200);
+        let (path, mut r) = mapped(&all[..24 + 100 * 716], 8192);
+        let mut seen = 0;
+        let mut check = |_: Chunk, data: &[u8]| {
+            assert!(data.iter().all(|&b| b == seen as u8), "record {seen}");
+            seen += 1;
+        };
+        assert_eq!(read_on(&mut r, 50, &mut check), 50);
+        std::fs::write(&path, &all).unwrap();
+        assert_eq!(read_on(&mut r, usize::MAX, &mut check), 150);
+        std::fs::remove_file(path).unwrap();
     }
 
     #[test]

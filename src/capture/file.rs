@@ -1,7 +1,7 @@
 //! Streaming pcap / pcapng (optionally gzip-compressed) reading with pcap-parser's parsers.
 //!
-//! Owns the block loop: a fixed-size buffer of shared chunks (`BUFFER_SIZE`, grown at most to
-//! `MAX_BLOCK`; see [`super::chunk`]), the
+//! Owns the block loop: a fixed-size buffer of shared chunks (`BUFFER_SIZE`, or windows of
+//! [`mapped::WINDOW`] of a mapped file, grown at most to `MAX_BLOCK`; see [`super::chunk`]), the
 //! refill / grow / skip decisions, frame numbering, per-interface link types and timestamps, and
 //! every note about an imperfect file (truncation, corrupt or oversized blocks, odd lengths).
 //! Memory does not grow with the file: one buffer, one interface table per section.
@@ -12,14 +12,15 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-use super::chunk::{record_parser, Chunk, ChunkReader, ParseRecord};
+use super::chunk::{record_parser, Chunk, ChunkReader, Mapping, Origin, ParseRecord};
 use super::detect::{self, Magic};
 use super::ng::{IdbProblem, Interface, Section};
-use super::{io_reason, CaptureError, Frame, LinkType};
+use super::{io_reason, mapped, CaptureError, Frame, LinkType};
 use crate::record::{InputInfo, Timestamp};
 use pcap_parser::traits::PcapNGPacketBlock;
 use pcap_parser::{Block, LegacyPcapBlock, PcapBlockOwned, PcapError};
 use std::cell::RefCell;
+use std::fs::File;
 use std::io::{self, Cursor, Read};
 use std::ops::ControlFlow;
 use std::rc::Rc;
@@ -44,12 +45,47 @@ const EPB_TYPE: u32 = 6;
 const SPB_TYPE: u32 = 3;
 const PB_TYPE: u32 = 2;
 
-/// Reads `reader` to the end, as described on [`super::read_capture`].
+/// What [`read_stream`] reads.
+pub(crate) enum Opened {
+    /// Any stream (stdin, a test's bytes).
+    Stream(Box<dyn Read>),
+    /// A file; `map`: read it by mapping windows of it when it is not compressed (see
+    /// [`super::mapped`]), else (or when it cannot be mapped) by `read()`.
+    File { file: File, map: bool },
+}
+
+/// The file to map, ready: its first window mapped (`capacity` bytes or the whole file if
+/// shorter). `None` when it cannot be (an empty file, a file system that cannot map): it is
+/// then read.
+fn map_first(
+    file: File,
+    capacity: usize,
+    error_slot: &Rc<RefCell<Option<io::Error>>>,
+) -> Option<Mapping> {
+    let len = file.metadata().ok()?.len().min(capacity as u64) as usize;
+    if len == 0 {
+        return None;
+    }
+    let first = super::mapped::map(&file, 0, len).ok()?;
+    Some(Mapping::new(file, first, error_slot))
+}
+
+/// Reads `input` to the end, as described on [`super::read_capture`].
 pub(crate) fn read_stream(
-    mut reader: Box<dyn Read>,
+    input: Opened,
     info: &mut InputInfo,
     on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
 ) -> Result<(), CaptureError> {
+    // A file to map is read through a second handle for the format's detection and, when it is
+    // not mapped after all, for the rest.
+    let (mut reader, mut to_map): (Box<dyn Read>, Option<File>) = match input {
+        Opened::Stream(r) => (r, None),
+        Opened::File { file, map: true } => match file.try_clone() {
+            Ok(clone) => (Box::new(clone), Some(file)),
+            Err(_) => (Box::new(file), None),
+        },
+        Opened::File { file, map: false } => (Box::new(file), None),
+    };
     let mut head = read_head(&mut reader, 24).map_err(|io| CaptureError::Read {
         reason: io_reason(&io),
         io,
@@ -61,6 +97,7 @@ pub(crate) fn read_stream(
     let mut magic = detect::sniff(&head);
     if magic == Magic::Gzip {
         gzip = true;
+        to_map = None;
         let compressed = Cursor::new(head).chain(reader);
         reader = Box::new(flate2::read::MultiGzDecoder::new(compressed));
         head = read_head(&mut reader, 24).map_err(|io| CaptureError::Read {
@@ -102,9 +139,19 @@ pub(crate) fn read_stream(
                     reason: format!("version {major}.{minor} (pcap is 2.0 to 2.4)"),
                 });
             }
-            let src = Source::new(Box::new(Cursor::new(head).chain(reader)), &error_slot);
+            let mapping = to_map.and_then(|f| map_first(f, mapped::WINDOW, &error_slot));
+            let (capacity, origin) = match mapping {
+                Some(m) => (mapped::WINDOW, Origin::Map(m)),
+                None => (
+                    BUFFER_SIZE,
+                    Origin::Read(Source::new(
+                        Box::new(Cursor::new(head).chain(reader)),
+                        &error_slot,
+                    )),
+                ),
+            };
             let mut r =
-                ChunkReader::legacy(BUFFER_SIZE, src).map_err(|e| CaptureError::BadHeader {
+                ChunkReader::legacy(capacity, origin).map_err(|e| CaptureError::BadHeader {
                     format: format!("pcap{gz}"),
                     reason: e.to_string(),
                 })?;
@@ -118,6 +165,7 @@ pub(crate) fn read_stream(
                 parse: None,
             };
             let mut d = Driver::new(info, kind, error_slot);
+            d.capacity = capacity;
             d.run(&mut r, on_frame);
             d.finish();
             Ok(())
@@ -125,9 +173,20 @@ pub(crate) fn read_stream(
         Magic::PcapNg => {
             let format = format!("pcapng{gz} section");
             let (head, big_endian) = read_shb(&mut reader, head, &format)?;
-            let capacity = BUFFER_SIZE.max(head.len().saturating_add(4096));
-            let src = Source::new(Box::new(Cursor::new(head).chain(reader)), &error_slot);
-            let mut r = ChunkReader::ng(capacity, src).map_err(|e| CaptureError::BadHeader {
+            let at_least = head.len().saturating_add(4096);
+            let mapping =
+                to_map.and_then(|f| map_first(f, mapped::WINDOW.max(at_least), &error_slot));
+            let (capacity, origin) = match mapping {
+                Some(m) => (mapped::WINDOW.max(at_least), Origin::Map(m)),
+                None => (
+                    BUFFER_SIZE.max(at_least),
+                    Origin::Read(Source::new(
+                        Box::new(Cursor::new(head).chain(reader)),
+                        &error_slot,
+                    )),
+                ),
+            };
+            let mut r = ChunkReader::ng(capacity, origin).map_err(|e| CaptureError::BadHeader {
                 format,
                 reason: describe_pcap_error(&e),
             })?;
@@ -297,7 +356,7 @@ impl Read for Source {
 }
 
 /// The block reader over a file's bytes.
-type Input = ChunkReader<Source>;
+type Blocks = ChunkReader<Source>;
 
 /// Per-format state.
 enum Kind {
@@ -403,7 +462,11 @@ impl<'i> Driver<'i> {
         }
     }
 
-    fn run(&mut self, reader: &mut Input, on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>) {
+    fn run(
+        &mut self,
+        reader: &mut Blocks,
+        on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
+    ) {
         loop {
             if let Kind::Legacy {
                 parse: Some(parse),
@@ -422,9 +485,11 @@ impl<'i> Driver<'i> {
                 let data = reader.data();
                 let chunk = reader.chunk();
                 let mut used = 0;
+                let mut fetched = 0;
                 let mut flow = ControlFlow::Continue(());
                 while let Some(Ok((rest, b))) = data.get(used..).map(parse) {
                     used = data.len() - rest.len();
+                    mapped::prefetch(data, &mut fetched, used + mapped::AHEAD);
                     flow = self.on_record(&b, nanos, link, snaplen, chunk, on_frame);
                     if flow.is_break() {
                         break;
@@ -531,7 +596,7 @@ impl<'i> Driver<'i> {
 
     /// The parser wants more bytes: refill, grow, skip an oversized block, or note a truncated
     /// file.
-    fn need_more(&mut self, reader: &mut Input) -> Next {
+    fn need_more(&mut self, reader: &mut Blocks) -> Next {
         let avail = reader.data().len();
         let unit = self.unit(reader.data());
         let ng = matches!(self.kind, Kind::Ng(_));
@@ -675,7 +740,7 @@ impl<'i> Driver<'i> {
     }
 
     /// A block that cannot be parsed: skip it when its framing is intact, else stop.
-    fn corrupt(&mut self, reader: &mut Input, reason: &str) -> Next {
+    fn corrupt(&mut self, reader: &mut Blocks, reason: &str) -> Next {
         let unit = self.unit(reader.data());
         let avail = reader.data().len();
         let n = self.number;
@@ -716,7 +781,7 @@ impl<'i> Driver<'i> {
     }
 
     /// Skips a pcapng block larger than [`MAX_BLOCK`] without holding it.
-    fn skip_large(&mut self, reader: &mut Input, unit: Unit, total: usize) -> Next {
+    fn skip_large(&mut self, reader: &mut Blocks, unit: Unit, total: usize) -> Next {
         let name = Self::block_name(unit.block_type);
         let n = self.number;
         let mut left = total;

@@ -20,6 +20,7 @@ mod detect;
 mod file;
 #[cfg(feature = "live")]
 pub mod live;
+mod mapped;
 mod ng;
 pub mod write;
 
@@ -169,12 +170,15 @@ pub enum CaptureError {
 /// Returns `Err` only when the input cannot be read at all (cannot open, not a capture, bad
 /// header). A file that ends inside a block or record, or has a corrupt block later on, is not an
 /// error: it becomes a note in `info.notes` and the frames before it are delivered.
+///
+/// A regular file that is not compressed is mapped into memory window by window rather than
+/// read (see [`read_capture_until`]).
 pub fn read_capture(
     path: &str,
     info: &mut InputInfo,
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) -> Result<(), CaptureError> {
-    read_capture_until(path, info, &mut |f| {
+    read_capture_until(path, true, info, &mut |f| {
         on_frame(f);
         ControlFlow::Continue(())
     })
@@ -193,14 +197,18 @@ pub fn read_capture_from(
 }
 
 /// Like [`read_capture`], but `on_frame` may stop the read early by returning
-/// `ControlFlow::Break(())` (for `--count`); no note is written for a stop asked for.
+/// `ControlFlow::Break(())` (for `--count`); no note is written for a stop asked for. `map`: a
+/// regular file that is not compressed is mapped into memory in windows instead of read into a
+/// buffer (faster; a file truncated by another process while it is read then kills the process
+/// with SIGBUS: see `capture/mapped.rs`); `false` for `read --no-mmap`.
 pub fn read_capture_until(
     path: &str,
+    map: bool,
     info: &mut InputInfo,
     on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
 ) -> Result<(), CaptureError> {
-    let reader: Box<dyn Read> = if path == "-" {
-        Box::new(std::io::stdin())
+    let input = if path == "-" {
+        file::Opened::Stream(Box::new(std::io::stdin()))
     } else {
         match std::fs::File::open(path) {
             Ok(f) => {
@@ -211,7 +219,8 @@ pub fn read_capture_until(
                         io,
                     });
                 }
-                Box::new(f)
+                let map = map && f.metadata().is_ok_and(|m| m.is_file());
+                file::Opened::File { file: f, map }
             }
             Err(io) => {
                 return Err(CaptureError::Open {
@@ -221,7 +230,7 @@ pub fn read_capture_until(
             }
         }
     };
-    read_capture_from_until(reader, info, on_frame)
+    file::read_stream(input, info, on_frame)
 }
 
 /// Like [`read_capture_from`], with the early stop of [`read_capture_until`].
@@ -230,7 +239,7 @@ pub fn read_capture_from_until(
     info: &mut InputInfo,
     on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
 ) -> Result<(), CaptureError> {
-    file::read_stream(reader, info, on_frame)
+    file::read_stream(file::Opened::Stream(reader), info, on_frame)
 }
 
 /// An I/O error in words a person reads: "permission denied", without "(os error 13)".

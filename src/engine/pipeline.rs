@@ -41,6 +41,10 @@ const BATCH_BYTES: usize = 512 * 1024;
 /// being read (20 MiB of 256 KiB chunks), however many workers there are (a worker's oldest
 /// batch pins the chunks after it).
 const BATCH_CHUNKS: usize = 8;
+/// Bytes of the chunks a batch refers to before it is sent: two 2 MiB windows of a mapped file
+/// (whose pages count in the process's memory while mapped), so that mapped windows alive stay
+/// under about (QUEUE_BATCHES + 2) × 4 MiB; eight read chunks come first.
+const BATCH_CHUNK_BYTES: usize = 4 << 20;
 /// Frames after which every worker is sent what it has (even nothing), so that its marks
 /// follow the capture and records do not wait on an idle worker.
 const SYNC_FRAMES: u64 = 16 * 1024;
@@ -76,6 +80,8 @@ pub struct Job<'a> {
     pub render: &'a MakeRender,
     /// Worker threads (1: everything on the calling thread).
     pub threads: usize,
+    /// Map regular files instead of reading them ([`capture::read_capture_until`]).
+    pub map_files: bool,
     /// Called every so often while reading.
     pub progress: Option<&'a mut dyn FnMut(&Progress)>,
 }
@@ -178,6 +184,7 @@ fn release(
 /// Reads one input, passing each frame to `on_frame`; records the outcome in `out`.
 fn read_one(
     path: &str,
+    map: bool,
     out: &mut Outcome,
     on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
 ) -> InputInfo {
@@ -185,7 +192,7 @@ fn read_one(
         path: path.to_string(),
         ..Default::default()
     };
-    if let Err(error) = capture::read_capture_until(path, &mut info, on_frame) {
+    if let Err(error) = capture::read_capture_until(path, map, &mut info, on_frame) {
         info.notes.push(format!("cannot be read: {error}"));
         out.errors.push((path.to_string(), error));
     }
@@ -214,7 +221,7 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
         table.input = i;
         let mut sink_err: Option<io::Error> = None;
         let mut bytes = 0u64;
-        let mut info = read_one(path, &mut out, &mut |frame| {
+        let mut info = read_one(path, job.map_files, &mut out, &mut |frame| {
             let clock = front.clock_at(frame.ts);
             if let Some(seg) = front.decode(frame) {
                 let ctx = FrameCtx {
@@ -298,6 +305,8 @@ struct Batch {
     data: Vec<u8>,
     /// Payload bytes of all the segments.
     bytes: usize,
+    /// Bytes of the chunks in `chunks`.
+    chunk_bytes: usize,
     /// The capture clock and the next frame's key when the batch was sent.
     clock: Timestamp,
     next: OrderKey,
@@ -313,6 +322,7 @@ impl Batch {
             chunks: Vec::with_capacity(BATCH_CHUNKS),
             data: Vec::new(),
             bytes: 0,
+            chunk_bytes: 0,
             clock: Timestamp::default(),
             next: OrderKey::default(),
         }
@@ -335,6 +345,7 @@ impl Batch {
             Some((c, at)) => {
                 if !self.chunks.last().is_some_and(|l| Chunk::same(l, c)) {
                     self.chunks.push(c.clone());
+                    self.chunk_bytes += c.len();
                 }
                 // At most BATCH_CHUNKS chunks: the index fits.
                 (u32::try_from(self.chunks.len() - 1).unwrap_or(COPIED), at)
@@ -367,6 +378,7 @@ impl Batch {
         self.segs.len() >= BATCH_SEGMENTS
             || self.bytes >= BATCH_BYTES
             || self.chunks.len() >= BATCH_CHUNKS
+            || self.chunk_bytes >= BATCH_CHUNK_BYTES
     }
 
     /// The payload of `m`.
@@ -384,6 +396,7 @@ impl Batch {
         self.chunks.clear();
         self.data.clear();
         self.bytes = 0;
+        self.chunk_bytes = 0;
     }
 }
 
@@ -422,24 +435,31 @@ struct Split {
 }
 
 /// What reading, decoding and dispatching every frame, merging and writing the records costs,
-/// in hundredths of what following all the flows costs. Set by timing `-j 2` on the 1.69 GB
-/// benchmark capture (fastest of five runs each, interleaved): 29 took 1.05 s, 40 0.94 s, 50
-/// 0.89 s, 55 0.85 s, 65 0.85 s, 75 0.82 s, 100 1.09 s. The flat middle of that range is taken.
-/// Counting instructions (callgrind) says 29, but that leaves out the reader's system time
-/// (copying the file in and 525 MB of records out, about 0.4 s of `-j 1`'s 1.5 s) and its cache
-/// misses on every frame it dispatches.
+/// in hundredths of what following all the flows costs, when the file is read with `read()`
+/// (`--no-mmap`, compressed files, stdin). Set by timing `-j 2` on the 1.69 GB benchmark capture
+/// (fastest of five runs each, interleaved): 29 took 1.05 s, 40 0.94 s, 50 0.89 s, 55 0.85 s,
+/// 65 0.85 s, 75 0.82 s, 100 1.09 s. The flat middle of that range is taken. Counting
+/// instructions (callgrind) says 29, but that leaves out the reader's system time (copying the
+/// file in and 525 MB of records out, about 0.4 s of `-j 1`'s 1.5 s) and its cache misses on
+/// every frame it dispatches.
 const READER_COST_PCT: i64 = 65;
 
+/// [`READER_COST_PCT`] when files are mapped (the reader no longer copies the file in). Timed
+/// as above, three runs each, interleaved (seconds, fastest to slowest): 30 0.89-0.93, 40
+/// 0.84-0.89, 45 0.84-0.85, 50 0.84-0.89, 55 0.89-0.96, 60 0.95-0.97, 65 0.97-0.98.
+const READER_COST_PCT_MAPPED: i64 = 45;
+
 impl Split {
-    /// The split for `threads` threads in all (the reader and `threads - 1` workers).
-    fn new(threads: usize) -> Self {
+    /// The split for `threads` threads in all (the reader and `threads - 1` workers), the
+    /// reader's own work costing `reader_cost_pct` (see [`READER_COST_PCT`]).
+    fn new(threads: usize, reader_cost_pct: i64) -> Self {
         // Owners are bytes: more than 255 threads are 255.
         let tables = threads.clamp(1, usize::from(u8::MAX));
         let units = i64::from(SHARE_UNITS);
         let n = tables as i64;
         // Each thread's load is (reader cost + flows) / n: the reader's part of the flows is
         // what is left of that once its own cost is paid.
-        let own = ((units * (100 + READER_COST_PCT) / n - units * READER_COST_PCT) / 100)
+        let own = ((units * (100 + reader_cost_pct) / n - units * reader_cost_pct) / 100)
             .clamp(if tables == 1 { units } else { 0 }, units);
         let workers = (tables - 1).max(1) as i64;
         let owner = (0..units)
@@ -620,7 +640,12 @@ fn worker(
 /// The calling thread reads, dispatches and follows its own part of the flows;
 /// `job.threads - 1` workers follow the rest.
 fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Result<Outcome> {
-    let split = Split::new(job.threads);
+    let reader_cost = if job.map_files {
+        READER_COST_PCT_MAPPED
+    } else {
+        READER_COST_PCT
+    };
+    let split = Split::new(job.threads, reader_cost);
     let n = split.tables;
     let ctx = job.ctx;
     let render = job.render;
@@ -661,7 +686,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
             own.input = i;
             let mut sink_err: Option<io::Error> = None;
             let mut bytes = 0u64;
-            let mut info = read_one(path, &mut out, &mut |frame| {
+            let mut info = read_one(path, job.map_files, &mut out, &mut |frame| {
                 let clock = front.clock_at(frame.ts);
                 let next = OrderKey {
                     input: i,
@@ -862,18 +887,32 @@ mod tests {
         );
         batch.clear();
         assert!(batch.chunks.is_empty() && batch.segs.is_empty() && batch.bytes == 0);
+        // Two chunks of a mapped file's window size are as many bytes as a batch holds.
+        let big = Chunk::from(vec![1; BATCH_CHUNK_BYTES / 2]);
+        let other = Chunk::from(vec![2; BATCH_CHUNK_BYTES / 2]);
+        batch.push(&seg(&big[..1]), 20, t, t, Some(&big));
+        assert!(!batch.full());
+        batch.push(&seg(&other[..1]), 21, t, t, Some(&other));
+        assert!(
+            batch.full(),
+            "a batch is sent once its chunks hold {BATCH_CHUNK_BYTES} bytes"
+        );
+        batch.clear();
+        assert_eq!(batch.chunk_bytes, 0);
     }
 
     #[test]
     fn the_reader_takes_less_than_a_worker_and_none_once_there_are_enough() {
         let parts = |threads: usize| {
-            let s = Split::new(threads);
+            let s = Split::new(threads, READER_COST_PCT);
             (0..s.tables)
                 .map(|t| s.share(t).len() as u32)
                 .collect::<Vec<_>>()
         };
         // (1 + 0.65) / 2 - 0.65 of 1024 for the reader, the rest to the one worker.
         assert_eq!(parts(2), vec![179, 845]);
+        // (1 + 0.45) / 2 - 0.45 when the file is mapped.
+        assert_eq!(Split::new(2, READER_COST_PCT_MAPPED).share(0).len(), 281);
         assert_eq!(parts(3), vec![0, 512, 512]);
         assert_eq!(parts(5)[0], 0);
         for threads in 2..=16 {
@@ -887,7 +926,7 @@ mod tests {
 
     #[test]
     fn connections_go_to_their_tables_in_proportion_and_both_directions_alike() {
-        let s = Split::new(2);
+        let s = Split::new(2, READER_COST_PCT);
         let mut count = [0u32; 2];
         for i in 0..100_000 {
             let k = key(i);
@@ -909,7 +948,7 @@ mod tests {
 
     #[test]
     fn limits_are_shared_as_the_connections_are() {
-        let s = Split::new(2);
+        let s = Split::new(2, READER_COST_PCT);
         let opts = |t: usize| EngineOptions {
             share: s.share(t),
             ..EngineOptions::default()
@@ -919,7 +958,7 @@ mod tests {
         // The parts add up to the whole limit, whatever it is.
         for whole in [1, 7, 200_000, 64 << 20] {
             for threads in 2..=5 {
-                let s = Split::new(threads);
+                let s = Split::new(threads, READER_COST_PCT);
                 let sum: usize = (0..threads)
                     .map(|t| {
                         EngineOptions {

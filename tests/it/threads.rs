@@ -1,6 +1,7 @@
 //! `--threads N` gives byte for byte the output of one thread: on every capture in testdata/
 //! read in one run, and on a capture of 300 interleaved copies of a real handshake, where the
-//! flows are spread over the workers and finish in an order different from their ids.
+//! flows are spread over the workers and finish in an order different from their ids. The same
+//! holds for files read with `--no-mmap` instead of mapped.
 
 use crate::support::{testdata, tlsnoop};
 use serde_json::Value;
@@ -23,7 +24,12 @@ fn all_captures() -> Vec<String> {
 }
 
 fn run(threads: &str, format: &str, files: &[String]) -> Vec<u8> {
+    run_with(&[], threads, format, files)
+}
+
+fn run_with(more: &[&str], threads: &str, format: &str, files: &[String]) -> Vec<u8> {
     let mut args = vec!["read", "-q", "--format", format, "-j", threads];
+    args.extend(more);
     args.extend(files.iter().map(String::as_str));
     let out = tlsnoop(&args);
     assert!(
@@ -60,6 +66,19 @@ fn every_testdata_capture_reads_the_same_with_any_thread_count() {
             let set: BTreeSet<u64> = ids.iter().copied().collect();
             assert_eq!(set, (1..=ids.len() as u64).collect(), "ids are 1..=N");
         }
+    }
+}
+
+#[test]
+fn every_testdata_capture_reads_the_same_without_mmap() {
+    let files = all_captures();
+    let mapped = run("1", "jsonl", &files);
+    assert!(mapped.len() > 100_000, "{} bytes", mapped.len());
+    for n in ["1", "2"] {
+        assert!(
+            run_with(&["--no-mmap"], n, "jsonl", &files) == mapped,
+            "--no-mmap -j {n} differs from the mapped -j 1"
+        );
     }
 }
 
