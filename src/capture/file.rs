@@ -485,11 +485,10 @@ impl<'i> Driver<'i> {
                 let data = reader.data();
                 let chunk = reader.chunk();
                 let mut used = 0;
-                let mut fetched = 0;
                 let mut flow = ControlFlow::Continue(());
                 while let Some(Ok((rest, b))) = data.get(used..).map(parse) {
                     used = data.len() - rest.len();
-                    mapped::prefetch(data, &mut fetched, used + mapped::AHEAD);
+                    reader.prefetch(used);
                     flow = self.on_record(&b, nanos, link, snaplen, chunk, on_frame);
                     if flow.is_break() {
                         break;
