@@ -66,7 +66,7 @@ fn map_first(
     if len == 0 {
         return None;
     }
-    let first = super::mapped::map(&file, 0, len).ok()?;
+    let first = mapped::map(&file, 0, len).ok()?;
     Some(Mapping::new(file, first, error_slot))
 }
 
