@@ -1,5 +1,6 @@
 //! The whole pipeline: arbitrary bytes as a capture file, through the engine, analysis and JSON (the
-//! hand-written record writer checked against serde_json).
+//! hand-written record writer checked against serde_json); and the same bytes read as a file,
+//! which is mapped into memory, checked to give the frames and notes of the stream.
 //!
 //! Shared by the cargo-fuzz target `fuzz/fuzz_targets/pipeline.rs` and the regression test that
 //! runs every file of `testdata/fuzz-regressions/` (tests/it/hostile.rs).
@@ -31,4 +32,41 @@ pub fn run(data: &[u8]) {
     let _ =
         tlsnoop::capture::read_capture_from(reader, &mut info, &mut |f| engine.frame(f, &mut emit));
     engine.end_input(&mut emit);
+    mapped_reads_as_streamed(data);
+}
+
+/// A frame as read, owned.
+type Got = (
+    u64,
+    tlsnoop::record::Timestamp,
+    tlsnoop::capture::LinkType,
+    Vec<u8>,
+    u32,
+);
+
+fn mapped_reads_as_streamed(data: &[u8]) {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("tlsnoop-fuzz-{}-{n}", std::process::id()));
+    std::fs::write(&path, data).expect("temporary file");
+    let got = |frames: &mut Vec<Got>, f: &tlsnoop::capture::Frame<'_>| {
+        frames.push((f.number, f.ts, f.link, f.data.to_vec(), f.orig_len));
+    };
+    let (mut mapped, mut streamed) = (Vec::new(), Vec::new());
+    let (mut mapped_info, mut streamed_info) = (InputInfo::default(), InputInfo::default());
+    let m = tlsnoop::capture::read_capture(&path.to_string_lossy(), &mut mapped_info, &mut |f| {
+        got(&mut mapped, f)
+    });
+    std::fs::remove_file(&path).expect("temporary file removed");
+    let reader: Box<dyn std::io::Read> = Box::new(std::io::Cursor::new(data.to_vec()));
+    let s = tlsnoop::capture::read_capture_from(reader, &mut streamed_info, &mut |f| {
+        got(&mut streamed, f)
+    });
+    assert_eq!(
+        format!("{m:?}"),
+        format!("{s:?}"),
+        "mapped and streamed results"
+    );
+    assert_eq!(format!("{mapped_info:?}"), format!("{streamed_info:?}"));
+    assert!(mapped == streamed, "mapped and streamed frames differ");
 }
