@@ -105,8 +105,8 @@ pub struct ReadArgs {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
     /// Read files with read() instead of mapping them into memory: slower, but a file that
-    /// another program truncates while it is read gives a "file ends inside" note instead of
-    /// killing tlsnoop with SIGBUS.
+    /// another program truncates while it is read gives a "file ends inside" note and the
+    /// report of what was read, instead of stopping tlsnoop with exit status 1.
     #[arg(long)]
     pub no_mmap: bool,
     /// Flow limits, policy and trust roots.

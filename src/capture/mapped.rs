@@ -7,11 +7,13 @@
 //! through 256 KiB-1 MiB windows: the page-table work at each unmap grows with the count).
 //!
 //! The risk, as ripgrep takes it: a mapping shows the file as it is now. If another process
-//! truncates the file while a window of it is mapped, touching the lost pages raises SIGBUS and
-//! the process dies; bytes rewritten in place are seen half old, half new (every parser is
+//! truncates the file while a window of it is mapped, touching the lost pages raises SIGBUS,
+//! which would kill the process; bytes rewritten in place are seen half old, half new (every parser is
 //! bounds-checked, so that gives odd records, never an out-of-bounds read). Captures are
 //! written by appending, which is safe (each window is mapped within the length of the moment,
-//! and the file's length is read again before each one). `--no-mmap` reads instead.
+//! and the file's length is read again before each one). `--no-mmap` reads instead. So that a
+//! truncation does not look like a crash, [`map`] first installs a SIGBUS handler that says
+//! what happened and ends the process with status 1 (an input that could not be read).
 #![allow(unsafe_code)]
 
 use memmap2::{Mmap, MmapOptions};
@@ -24,6 +26,7 @@ pub const WINDOW: usize = 2 << 20;
 /// Maps `len` bytes of `file` from `offset` (any offset: memmap2 aligns it to a page), read
 /// only and private.
 pub fn map(file: &File, offset: u64, len: usize) -> io::Result<Mmap> {
+    on_sigbus_say_truncated();
     // SAFETY: memmap2's `map` is unsafe because the returned slice aliases the file, which other
     // processes may change while it is mapped. The consequences and why they are accepted are
     // in the module documentation: only a truncation by another process during the read does
@@ -34,6 +37,43 @@ pub fn map(file: &File, offset: u64, len: usize) -> io::Result<Mmap> {
             .len(len)
             .populate()
             .map(file)
+    }
+}
+
+/// What the SIGBUS handler writes on standard error.
+const TRUNCATED: &[u8] = b"tlsnoop: an input file was cut short by another program while it was \
+read (mapped into memory): the report is incomplete; read it again, or with --no-mmap to get \
+a note instead of this stop\n";
+
+/// Installs (once per process) a SIGBUS handler that writes [`TRUNCATED`] and ends the process
+/// with exit status 1. A SIGBUS in tlsnoop can only come from touching a mapped page past the
+/// end of a file that was truncated after it was mapped; the default action would kill the
+/// process with a core dump and no word of why.
+#[cfg(unix)]
+fn on_sigbus_say_truncated() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: `sigaction` with a zeroed, then filled, `struct sigaction` is how the C API is
+        // used; the handler calls only async-signal-safe functions (write, _exit) on a static
+        // message.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = say_truncated as *const () as libc::sighandler_t;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn on_sigbus_say_truncated() {}
+
+#[cfg(unix)]
+extern "C" fn say_truncated(_signal: libc::c_int) {
+    // SAFETY: write(2) of a static buffer and _exit(2) are async-signal-safe.
+    unsafe {
+        libc::write(2, TRUNCATED.as_ptr().cast(), TRUNCATED.len());
+        libc::_exit(1);
     }
 }
 

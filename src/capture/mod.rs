@@ -199,8 +199,9 @@ pub fn read_capture_from(
 /// Like [`read_capture`], but `on_frame` may stop the read early by returning
 /// `ControlFlow::Break(())` (for `--count`); no note is written for a stop asked for. `map`: a
 /// regular file that is not compressed is mapped into memory in windows instead of read into a
-/// buffer (faster; a file truncated by another process while it is read then kills the process
-/// with SIGBUS: see `capture/mapped.rs`); `false` for `read --no-mmap`.
+/// buffer (faster; a file truncated by another process while it is read then ends the process
+/// with a message and status 1, on SIGBUS: see `capture/mapped.rs`); `false` for
+/// `read --no-mmap`.
 pub fn read_capture_until(
     path: &str,
     map: bool,

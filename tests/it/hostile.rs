@@ -1493,3 +1493,63 @@ fn fuzz_regressions() {
     }
     assert!(seen >= 7, "{seen} regression inputs");
 }
+
+/// A capture cut short by another program while tlsnoop has it mapped: the kernel's SIGBUS
+/// becomes a message and exit status 1, never a death by signal. The file is truncated as soon
+/// as a window of it shows in the process's mappings; if tlsnoop happens to be between two
+/// windows then, it sees the new length instead and ends with exit status 0.
+#[test]
+fn a_file_cut_short_while_it_is_mapped_is_a_message_not_a_crash() {
+    let real = std::fs::read(crate::support::testdata("real/bulk_tls12_openssl.pcap"))
+        .expect("testdata capture");
+    let (header, records) = real.split_at(24);
+    let mut big = header.to_vec();
+    while big.len() < 64 << 20 {
+        big.extend_from_slice(records);
+    }
+    let dir = std::env::temp_dir().join(format!("tlsnoop-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let path = dir.join("cut.pcap");
+    std::fs::write(&path, &big).expect("capture written");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_tlsnoop"))
+        .args([
+            "read",
+            "-q",
+            "-j",
+            "1",
+            "--format",
+            "jsonl",
+            "-o",
+            "/dev/null",
+        ])
+        .arg(&path)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tlsnoop runs");
+    let maps = format!("/proc/{}/maps", child.id());
+    let name = path.to_string_lossy().to_string();
+    let start = Instant::now();
+    while !std::fs::read_to_string(&maps).is_ok_and(|m| m.contains(&name)) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the file was never mapped"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_len(0))
+        .expect("truncated");
+    let out = child.wait_with_output().expect("tlsnoop ends");
+    std::fs::remove_dir_all(&dir).expect("temporary directory removed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(1) => assert!(
+            stderr.contains("an input file was cut short by another program while it was read"),
+            "{stderr}"
+        ),
+        Some(0) => {}
+        other => panic!("exit {other:?} ({:?}): {stderr}", out.status),
+    }
+}
