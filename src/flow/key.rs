@@ -1,6 +1,6 @@
 //! The flow key: the same for both directions of a TCP connection.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, SocketAddr};
 
@@ -11,9 +11,6 @@ pub type FlowHasher = foldhash::fast::RandomState;
 
 /// A map keyed by connection.
 pub type FlowMap<V> = HashMap<FlowKey, V, FlowHasher>;
-
-/// A set of connections.
-pub type FlowSet = HashSet<FlowKey, FlowHasher>;
 
 /// A TCP connection's address pair, ordered so both directions give the same key.
 ///
