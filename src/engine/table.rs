@@ -795,7 +795,10 @@ mod tests {
             t.insert(key(i));
         }
         assert_eq!(t.set.len(), MAX_TOMBSTONES);
-        assert!((0..100).all(|i| !t.contains(&key(i))), "the oldest are forgotten");
+        assert!(
+            (0..100).all(|i| !t.contains(&key(i))),
+            "the oldest are forgotten"
+        );
         assert!((100..MAX_TOMBSTONES + 100).all(|i| t.contains(&key(i))));
         assert!(!t.contains(&key(MAX_TOMBSTONES + 100)));
         t.remove(&key(500));
