@@ -447,6 +447,7 @@ fn owned(e: nom::Err<PcapError<&[u8]>>) -> PcapError<&'static [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::testutil::TempFile;
     use std::io::Cursor;
 
     /// A little-endian pcap file of `n` records, record `i` being 700 bytes of `i as u8`.
@@ -472,12 +473,9 @@ mod tests {
     }
 
     /// `bytes` in a file of its own, and a reader mapping it in windows of `window` bytes.
-    fn mapped(bytes: &[u8], window: usize) -> (std::path::PathBuf, ChunkReader<Cursor<Vec<u8>>>) {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("tlsnoop-chunk-{}-{n}", std::process::id()));
-        std::fs::write(&path, bytes).unwrap();
-        let file = File::open(&path).unwrap();
+    fn mapped(bytes: &[u8], window: usize) -> (TempFile, ChunkReader<Cursor<Vec<u8>>>) {
+        let path = TempFile::new(bytes);
+        let file = File::open(&path.0).unwrap();
         let first = mapped::map(&file, 0, window.min(bytes.len())).unwrap();
         let slot = Rc::new(RefCell::new(None));
         let m = Mapping::new(file, first, &slot);
@@ -517,13 +515,12 @@ mod tests {
     fn a_mapped_file_is_read_window_by_window_and_a_kept_window_keeps_its_frames() {
         // 300 records of 716 bytes through windows of 8 KiB, each mapped from the first unread
         // byte (not page-aligned): about 27 windows, none copied.
-        let (path, mut r) = mapped(&pcap(300), 8192);
+        let (_file, mut r) = mapped(&pcap(300), 8192);
         let mut kept = Vec::new();
         let n = read_on(&mut r, usize::MAX, |c, data| {
             let at = c.offset_of(data).unwrap();
             kept.push((c, at, data.len()));
         });
-        std::fs::remove_file(path).unwrap();
         assert_eq!(n, 300);
         for (i, (c, at, len)) in kept.iter().enumerate() {
             assert_eq!(*len, 700);
@@ -538,16 +535,15 @@ mod tests {
         // As a file still being written: its length is read again before each window, as a
         // read() would find the new bytes.
         let all = pcap(200);
-        let (path, mut r) = mapped(&all[..24 + 100 * 716], 8192);
+        let (file, mut r) = mapped(&all[..24 + 100 * 716], 8192);
         let mut seen = 0;
         let mut check = |_: Chunk, data: &[u8]| {
             assert!(data.iter().all(|&b| b == seen as u8), "record {seen}");
             seen += 1;
         };
         assert_eq!(read_on(&mut r, 50, &mut check), 50);
-        std::fs::write(&path, &all).unwrap();
+        std::fs::write(&file.0, &all).unwrap();
         assert_eq!(read_on(&mut r, usize::MAX, &mut check), 150);
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]

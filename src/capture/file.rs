@@ -70,6 +70,27 @@ fn map_first(
     Some(Mapping::new(file, first, error_slot))
 }
 
+/// Where the blocks come from, and the size of the chunks or windows, at least `at_least` bytes
+/// (a whole first block): the file mapped when there is one to map and it maps, else `head`
+/// followed by the rest of `reader`, read.
+fn origin(
+    to_map: Option<File>,
+    head: Vec<u8>,
+    reader: Box<dyn Read>,
+    at_least: usize,
+    error_slot: &Rc<RefCell<Option<io::Error>>>,
+) -> (usize, Origin<Source>) {
+    let window = mapped::WINDOW.max(at_least);
+    if let Some(m) = to_map.and_then(|f| map_first(f, window, error_slot)) {
+        return (window, Origin::Map(m));
+    }
+    let rest = Box::new(Cursor::new(head).chain(reader));
+    (
+        BUFFER_SIZE.max(at_least),
+        Origin::Read(Source::new(rest, error_slot)),
+    )
+}
+
 /// Reads `input` to the end, as described on [`super::read_capture`].
 pub(crate) fn read_stream(
     input: Opened,
@@ -139,17 +160,7 @@ pub(crate) fn read_stream(
                     reason: format!("version {major}.{minor} (pcap is 2.0 to 2.4)"),
                 });
             }
-            let mapping = to_map.and_then(|f| map_first(f, mapped::WINDOW, &error_slot));
-            let (capacity, origin) = match mapping {
-                Some(m) => (mapped::WINDOW, Origin::Map(m)),
-                None => (
-                    BUFFER_SIZE,
-                    Origin::Read(Source::new(
-                        Box::new(Cursor::new(head).chain(reader)),
-                        &error_slot,
-                    )),
-                ),
-            };
+            let (capacity, origin) = origin(to_map, head, reader, 0, &error_slot);
             let mut r =
                 ChunkReader::legacy(capacity, origin).map_err(|e| CaptureError::BadHeader {
                     format: format!("pcap{gz}"),
@@ -174,18 +185,7 @@ pub(crate) fn read_stream(
             let format = format!("pcapng{gz} section");
             let (head, big_endian) = read_shb(&mut reader, head, &format)?;
             let at_least = head.len().saturating_add(4096);
-            let mapping =
-                to_map.and_then(|f| map_first(f, mapped::WINDOW.max(at_least), &error_slot));
-            let (capacity, origin) = match mapping {
-                Some(m) => (mapped::WINDOW.max(at_least), Origin::Map(m)),
-                None => (
-                    BUFFER_SIZE.max(at_least),
-                    Origin::Read(Source::new(
-                        Box::new(Cursor::new(head).chain(reader)),
-                        &error_slot,
-                    )),
-                ),
-            };
+            let (capacity, origin) = origin(to_map, head, reader, at_least, &error_slot);
             let mut r = ChunkReader::ng(capacity, origin).map_err(|e| CaptureError::BadHeader {
                 format,
                 reason: describe_pcap_error(&e),

@@ -1,6 +1,6 @@
 //! Tests of the capture layer on files built in code (see `testutil` for the writers).
 
-use super::testutil::{gzip, pcap, NgWriter};
+use super::testutil::{gzip, pcap, NgWriter, TempFile};
 use super::*;
 use crate::record::{InputInfo, Timestamp};
 use std::io::Read;
@@ -13,6 +13,18 @@ struct Got {
     link: LinkType,
     data: Vec<u8>,
     orig_len: u32,
+}
+
+impl Got {
+    fn of(f: &Frame<'_>) -> Got {
+        Got {
+            number: f.number,
+            ts: f.ts,
+            link: f.link,
+            data: f.data.to_vec(),
+            orig_len: f.orig_len,
+        }
+    }
 }
 
 /// Reads `bytes` as a stream, and as a file (which is mapped), and checks that both give the
@@ -29,38 +41,20 @@ fn read_bytes(bytes: Vec<u8>) -> (Result<(), CaptureError>, InputInfo, Vec<Got>)
 /// Writes `bytes` to a file of its own and reads it by path (`map`: as `read` does, else as
 /// `read --no-mmap` does).
 fn read_as_file(bytes: &[u8], map: bool) -> (Result<(), CaptureError>, InputInfo, Vec<Got>) {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!("tlsnoop-capture-{}-{n}", std::process::id()));
-    std::fs::write(&path, bytes).unwrap();
+    let file = TempFile::new(bytes);
     let mut info = InputInfo::default();
     let mut got = Vec::new();
-    let res = read_capture_until(&path.to_string_lossy(), map, &mut info, &mut |f| {
-        got.push(Got {
-            number: f.number,
-            ts: f.ts,
-            link: f.link,
-            data: f.data.to_vec(),
-            orig_len: f.orig_len,
-        });
+    let res = read_capture_until(&file.0.to_string_lossy(), map, &mut info, &mut |f| {
+        got.push(Got::of(f));
         ControlFlow::Continue(())
     });
-    std::fs::remove_file(&path).unwrap();
     (res, info, got)
 }
 
 fn read_from(r: Box<dyn Read>) -> (Result<(), CaptureError>, InputInfo, Vec<Got>) {
     let mut info = InputInfo::default();
     let mut got = Vec::new();
-    let res = read_capture_from(r, &mut info, &mut |f| {
-        got.push(Got {
-            number: f.number,
-            ts: f.ts,
-            link: f.link,
-            data: f.data.to_vec(),
-            orig_len: f.orig_len,
-        })
-    });
+    let res = read_capture_from(r, &mut info, &mut |f| got.push(Got::of(f)));
     (res, info, got)
 }
 

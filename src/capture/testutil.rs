@@ -4,6 +4,25 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Bytes in a file of their own in the temporary directory, removed when dropped.
+pub(crate) struct TempFile(pub(crate) PathBuf);
+
+impl TempFile {
+    pub(crate) fn new(bytes: &[u8]) -> Self {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("tlsnoop-test-{}-{n}", std::process::id()));
+        std::fs::write(&path, bytes).expect("temporary file written");
+        TempFile(path)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// A classic pcap file: `records` are (seconds, fraction, data, orig_len); the fraction is in
 /// microseconds or, with `nanos`, nanoseconds.
 pub(crate) fn pcap(

@@ -1503,14 +1503,14 @@ fn a_file_cut_short_while_it_is_mapped_is_a_message_not_a_crash() {
     let real = std::fs::read(crate::support::testdata("real/bulk_tls12_openssl.pcap"))
         .expect("testdata capture");
     let (header, records) = real.split_at(24);
-    let mut big = header.to_vec();
-    while big.len() < 64 << 20 {
-        big.extend_from_slice(records);
+    let mut big = Pcap {
+        bytes: header.to_vec(),
+        ts: 0,
+    };
+    while big.bytes.len() < 64 << 20 {
+        big.bytes.extend_from_slice(records);
     }
-    let dir = std::env::temp_dir().join(format!("tlsnoop-cut-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    let path = dir.join("cut.pcap");
-    std::fs::write(&path, &big).expect("capture written");
+    let path = big.write("cut_short");
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_tlsnoop"))
         .args([
             "read",
@@ -1542,7 +1542,7 @@ fn a_file_cut_short_while_it_is_mapped_is_a_message_not_a_crash() {
         .and_then(|f| f.set_len(0))
         .expect("truncated");
     let out = child.wait_with_output().expect("tlsnoop ends");
-    std::fs::remove_dir_all(&dir).expect("temporary directory removed");
+    let _ = std::fs::remove_file(&path);
     let stderr = String::from_utf8_lossy(&out.stderr);
     match out.status.code() {
         Some(1) => assert!(
