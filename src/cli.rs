@@ -101,7 +101,8 @@ pub struct ReadArgs {
     #[arg(long, value_enum, value_name = "WHAT")]
     pub fail_on: Option<FailOn>,
     /// Threads in all (default: the number of CPUs): the reading thread follows a part of the
-    /// flows itself, N - 1 workers the rest. The output is the same for any number.
+    /// flows itself, N - 1 workers the rest (with N > 1, one more inflates a gzip-compressed
+    /// file). The output is the same for any number.
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
     /// Read files with read() instead of mapping them into memory: slower, but a file that

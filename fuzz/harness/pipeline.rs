@@ -44,6 +44,7 @@ type Got = (
     u32,
 );
 
+/// The input read as a mapped file, as a file inflated apart and as a stream gives the same.
 fn mapped_reads_as_streamed(data: &[u8]) {
     static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -57,7 +58,25 @@ fn mapped_reads_as_streamed(data: &[u8]) {
     let m = tlsnoop::capture::read_capture(&path.to_string_lossy(), &mut mapped_info, &mut |f| {
         got(&mut mapped, f)
     });
+    // As a run with several threads reads it: a gzip-compressed file inflated apart.
+    let (mut apart, mut apart_info) = (Vec::new(), InputInfo::default());
+    let how = tlsnoop::capture::ReadOptions {
+        map: true,
+        inflate_apart: true,
+    };
+    let a = tlsnoop::capture::read_capture_until(
+        &path.to_string_lossy(),
+        how,
+        &mut apart_info,
+        &mut |f| {
+            got(&mut apart, f);
+            std::ops::ControlFlow::Continue(())
+        },
+    );
     std::fs::remove_file(&path).expect("temporary file removed");
+    assert_eq!(format!("{m:?}"), format!("{a:?}"), "inflated apart: result");
+    assert_eq!(format!("{mapped_info:?}"), format!("{apart_info:?}"));
+    assert!(mapped == apart, "frames inflated apart differ");
     let reader: Box<dyn std::io::Read> = Box::new(std::io::Cursor::new(data.to_vec()));
     let s = tlsnoop::capture::read_capture_from(reader, &mut streamed_info, &mut |f| {
         got(&mut streamed, f)

@@ -14,6 +14,7 @@
 
 use super::chunk::{record_parser, Chunk, ChunkReader, Mapping, Origin, ParseRecord};
 use super::detect::{self, Magic};
+use super::inflate::InflatedReader;
 use super::ng::{IdbProblem, Interface, Section};
 use super::{io_reason, mapped, CaptureError, Frame, LinkType};
 use crate::record::{InputInfo, Timestamp};
@@ -49,9 +50,8 @@ const PB_TYPE: u32 = 2;
 pub(crate) enum Opened {
     /// Any stream (stdin, a test's bytes).
     Stream(Box<dyn Read>),
-    /// A file; `map`: read it by mapping windows of it when it is not compressed (see
-    /// [`super::mapped`]), else (or when it cannot be mapped) by `read()`.
-    File { file: File, map: bool },
+    /// A file, read as `how` says.
+    File { file: File, how: super::ReadOptions },
 }
 
 /// The file to map, ready: its first window mapped (`capacity` bytes or the whole file if
@@ -97,15 +97,14 @@ pub(crate) fn read_stream(
     info: &mut InputInfo,
     on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
 ) -> Result<(), CaptureError> {
-    // A file to map is read through a second handle for the format's detection and, when it is
-    // not mapped after all, for the rest.
-    let (mut reader, mut to_map): (Box<dyn Read>, Option<File>) = match input {
-        Opened::Stream(r) => (r, None),
-        Opened::File { file, map: true } => match file.try_clone() {
-            Ok(clone) => (Box::new(clone), Some(file)),
-            Err(_) => (Box::new(file), None),
+    // A file is read through a second handle for the format's detection and, when it is not
+    // mapped or inflated apart after all, for the rest (the two share the file's offset).
+    let (mut reader, mut own, how): (Box<dyn Read>, Option<File>, _) = match input {
+        Opened::Stream(r) => (r, None, super::ReadOptions::default()),
+        Opened::File { file, how } => match file.try_clone() {
+            Ok(clone) => (Box::new(clone), Some(file), how),
+            Err(_) => (Box::new(file), None, how),
         },
-        Opened::File { file, map: false } => (Box::new(file), None),
     };
     let mut head = read_head(&mut reader, 24).map_err(|io| CaptureError::Read {
         reason: io_reason(&io),
@@ -118,9 +117,16 @@ pub(crate) fn read_stream(
     let mut magic = detect::sniff(&head);
     if magic == Magic::Gzip {
         gzip = true;
-        to_map = None;
-        let compressed = Cursor::new(head).chain(reader);
-        reader = Box::new(flate2::read::MultiGzDecoder::new(compressed));
+        let apart = own
+            .take()
+            .filter(|_| how.inflate_apart)
+            .and_then(|file| InflatedReader::spawn(Cursor::new(head.clone()).chain(file)).ok());
+        reader = match apart {
+            Some(r) => Box::new(r),
+            None => Box::new(flate2::read::MultiGzDecoder::new(
+                Cursor::new(head).chain(reader),
+            )),
+        };
         head = read_head(&mut reader, 24).map_err(|io| CaptureError::Read {
             reason: format!("corrupt gzip data: {}", io_reason(&io)),
             io,
@@ -130,6 +136,7 @@ pub(crate) fn read_stream(
         }
         magic = detect::sniff(&head);
     }
+    let to_map = own.filter(|_| how.map);
     let gz = if gzip { ".gz" } else { "" };
     let error_slot = Rc::new(RefCell::new(None));
     match magic {

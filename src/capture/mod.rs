@@ -18,6 +18,7 @@ mod batch;
 mod chunk;
 mod detect;
 mod file;
+mod inflate;
 #[cfg(feature = "live")]
 pub mod live;
 mod mapped;
@@ -178,7 +179,11 @@ pub fn read_capture(
     info: &mut InputInfo,
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) -> Result<(), CaptureError> {
-    read_capture_until(path, true, info, &mut |f| {
+    let how = ReadOptions {
+        map: true,
+        inflate_apart: false,
+    };
+    read_capture_until(path, how, info, &mut |f| {
         on_frame(f);
         ControlFlow::Continue(())
     })
@@ -196,15 +201,25 @@ pub fn read_capture_from(
     })
 }
 
+/// How [`read_capture_until`] reads a file (a stream is always read in place).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// A regular file that is not compressed is mapped into memory in windows instead of read
+    /// into a buffer (faster; a file truncated by another process while it is read then ends
+    /// the process with a message and status 1, on SIGBUS: see `capture/mapped.rs`); `false`
+    /// for `read --no-mmap`.
+    pub map: bool,
+    /// A gzip-compressed file is inflated on a thread of its own, ahead of the frames (for runs
+    /// with more than one thread: see `capture/inflate.rs`); the frames are the same.
+    pub inflate_apart: bool,
+}
+
 /// Like [`read_capture`], but `on_frame` may stop the read early by returning
-/// `ControlFlow::Break(())` (for `--count`); no note is written for a stop asked for. `map`: a
-/// regular file that is not compressed is mapped into memory in windows instead of read into a
-/// buffer (faster; a file truncated by another process while it is read then ends the process
-/// with a message and status 1, on SIGBUS: see `capture/mapped.rs`); `false` for
-/// `read --no-mmap`.
+/// `ControlFlow::Break(())` (for `--count`); no note is written for a stop asked for. `how`
+/// says whether a file is mapped and whether it is inflated apart.
 pub fn read_capture_until(
     path: &str,
-    map: bool,
+    how: ReadOptions,
     info: &mut InputInfo,
     on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
 ) -> Result<(), CaptureError> {
@@ -220,8 +235,11 @@ pub fn read_capture_until(
                         io,
                     });
                 }
-                let map = map && f.metadata().is_ok_and(|m| m.is_file());
-                file::Opened::File { file: f, map }
+                let how = ReadOptions {
+                    map: how.map && f.metadata().is_ok_and(|m| m.is_file()),
+                    ..how
+                };
+                file::Opened::File { file: f, how }
             }
             Err(io) => {
                 return Err(CaptureError::Open {

@@ -27,24 +27,40 @@ impl Got {
     }
 }
 
-/// Reads `bytes` as a stream, and as a file (which is mapped), and checks that both give the
-/// same frames, notes and result.
+/// Reads `bytes` as a stream, and as a file (mapped, or when compressed inflated on the
+/// reading thread), and as a file again with the options of a run with several threads
+/// (compressed: inflated on a thread of its own); checks that all three give the same frames,
+/// notes and result.
 fn read_bytes(bytes: Vec<u8>) -> (Result<(), CaptureError>, InputInfo, Vec<Got>) {
-    let mapped = read_as_file(&bytes, true);
+    let mapped = read_as_file(&bytes, MAPPED);
+    let apart = read_as_file(
+        &bytes,
+        ReadOptions {
+            inflate_apart: true,
+            ..MAPPED
+        },
+    );
     let streamed = read_from(Box::new(std::io::Cursor::new(bytes)));
-    assert_eq!(format!("{:?}", mapped.0), format!("{:?}", streamed.0));
-    assert_eq!(format!("{:?}", mapped.1), format!("{:?}", streamed.1));
-    assert_eq!(mapped.2, streamed.2);
+    for (how, got) in [("mapped", mapped), ("inflated apart", apart)] {
+        assert_eq!(format!("{:?}", got.0), format!("{:?}", streamed.0), "{how}");
+        assert_eq!(format!("{:?}", got.1), format!("{:?}", streamed.1), "{how}");
+        assert_eq!(got.2, streamed.2, "{how}");
+    }
     streamed
 }
 
-/// Writes `bytes` to a file of its own and reads it by path (`map`: as `read` does, else as
-/// `read --no-mmap` does).
-fn read_as_file(bytes: &[u8], map: bool) -> (Result<(), CaptureError>, InputInfo, Vec<Got>) {
+/// How `read` reads a file with one thread.
+const MAPPED: ReadOptions = ReadOptions {
+    map: true,
+    inflate_apart: false,
+};
+
+/// Writes `bytes` to a file of its own and reads it by path, as `how` says.
+fn read_as_file(bytes: &[u8], how: ReadOptions) -> (Result<(), CaptureError>, InputInfo, Vec<Got>) {
     let file = TempFile::new(bytes);
     let mut info = InputInfo::default();
     let mut got = Vec::new();
-    let res = read_capture_until(&file.0.to_string_lossy(), map, &mut info, &mut |f| {
+    let res = read_capture_until(&file.0.to_string_lossy(), how, &mut info, &mut |f| {
         got.push(Got::of(f));
         ControlFlow::Continue(())
     });
@@ -762,7 +778,7 @@ fn a_file_of_several_windows_reads_the_same_mapped_read_and_streamed() {
     for (g, (_, _, data, _)) in got.iter().zip(&records) {
         assert_eq!(&g.data, data, "frame {}", g.number);
     }
-    let (_, read_info, read_got) = read_as_file(&bytes, false);
+    let (_, read_info, read_got) = read_as_file(&bytes, ReadOptions::default());
     assert_eq!(format!("{read_info:?}"), format!("{info:?}"));
     assert_eq!(read_got, got);
 }

@@ -184,7 +184,7 @@ fn release(
 /// Reads one input, passing each frame to `on_frame`; records the outcome in `out`.
 fn read_one(
     path: &str,
-    map: bool,
+    how: capture::ReadOptions,
     out: &mut Outcome,
     on_frame: &mut dyn FnMut(&Frame<'_>) -> ControlFlow<()>,
 ) -> InputInfo {
@@ -192,7 +192,7 @@ fn read_one(
         path: path.to_string(),
         ..Default::default()
     };
-    if let Err(error) = capture::read_capture_until(path, map, &mut info, on_frame) {
+    if let Err(error) = capture::read_capture_until(path, how, &mut info, on_frame) {
         info.notes.push(format!("cannot be read: {error}"));
         out.errors.push((path.to_string(), error));
     }
@@ -221,7 +221,11 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
         table.input = i;
         let mut sink_err: Option<io::Error> = None;
         let mut bytes = 0u64;
-        let mut info = read_one(path, job.map_files, &mut out, &mut |frame| {
+        let how = capture::ReadOptions {
+            map: job.map_files,
+            inflate_apart: false,
+        };
+        let mut info = read_one(path, how, &mut out, &mut |frame| {
             let clock = front.clock_at(frame.ts);
             if let Some(seg) = front.decode(frame) {
                 let ctx = FrameCtx {
@@ -686,7 +690,12 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
             own.input = i;
             let mut sink_err: Option<io::Error> = None;
             let mut bytes = 0u64;
-            let mut info = read_one(path, job.map_files, &mut out, &mut |frame| {
+            // The reader would otherwise spend most of its time inflating.
+            let how = capture::ReadOptions {
+                map: job.map_files,
+                inflate_apart: true,
+            };
+            let mut info = read_one(path, how, &mut out, &mut |frame| {
                 let clock = front.clock_at(frame.ts);
                 let next = OrderKey {
                     input: i,

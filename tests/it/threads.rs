@@ -156,5 +156,21 @@ fn interleaved_flows_read_the_same_with_any_thread_count() {
         assert_eq!(f["client"]["port"].as_u64(), Some(20_000 + id - 1));
         assert_eq!(f["outcome"], "established");
     }
+    // Compressed, the file is inflated on a thread of its own with -j 2 and more (in blocks of
+    // 256 KiB: this one is several blocks long), in place with -j 1; the records are the same.
+    let gz = path.with_extension("pcap.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut e, &std::fs::read(&path).expect("read")).expect("gzip");
+    std::fs::write(&gz, e.finish().expect("gzip")).expect("write");
+    let gz_files = vec![gz.to_string_lossy().to_string()];
+    for n in ["1", "2", "4"] {
+        let got = run(n, "jsonl", &gz_files);
+        let plain = String::from_utf8_lossy(&one).replace(&files[0], &gz_files[0]);
+        assert!(
+            got == plain.as_bytes(),
+            "-j {n} of the gzipped copy differs"
+        );
+    }
     let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(&gz);
 }
