@@ -14,7 +14,7 @@
 
 use super::chunk::{record_parser, Chunk, ChunkReader, Mapping, Origin, ParseRecord};
 use super::detect::{self, Magic};
-use super::inflate::InflatedReader;
+use super::inflate::{InflatedReader, Stepped};
 use super::ng::{IdbProblem, Interface, Section};
 use super::{io_reason, mapped, CaptureError, Frame, LinkType};
 use crate::record::{InputInfo, Timestamp};
@@ -117,15 +117,14 @@ pub(crate) fn read_stream(
     let mut magic = detect::sniff(&head);
     if magic == Magic::Gzip {
         gzip = true;
+        // Inflated apart or in place, the same bytes come out (see `inflate.rs`).
         let apart = own
             .take()
             .filter(|_| how.inflate_apart)
             .and_then(|file| InflatedReader::spawn(Cursor::new(head.clone()).chain(file)).ok());
         reader = match apart {
             Some(r) => Box::new(r),
-            None => Box::new(flate2::read::MultiGzDecoder::new(
-                Cursor::new(head).chain(reader),
-            )),
+            None => Box::new(Stepped::new(Cursor::new(head).chain(reader))),
         };
         head = read_head(&mut reader, 24).map_err(|io| CaptureError::Read {
             reason: format!("corrupt gzip data: {}", io_reason(&io)),

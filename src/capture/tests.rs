@@ -251,6 +251,38 @@ fn gzip_with_several_members_is_read_whole() {
     assert!(info.notes.is_empty(), "{:?}", info.notes);
 }
 
+/// A gzip stream corrupt in its middle: the frames before the corruption and the error are
+/// the same inflated in place and apart (`read_bytes` compares them), whatever sizes the
+/// reader asks for.
+#[test]
+fn corrupt_gzip_reads_the_same_in_place_and_apart() {
+    let frames: Vec<_> = (0..400u32)
+        .map(|i| (i, 0, (0..1000).map(|b| (b * 7 + i) as u8).collect(), 1000))
+        .collect();
+    let mut bytes = gzip(&pcap(false, false, 1, 65535, &frames));
+    let mid = bytes.len() / 2;
+    bytes[mid..mid + 32].fill(0xff);
+    let (res, info, got) = read_bytes(bytes);
+    assert!(res.is_ok());
+    assert!(!got.is_empty() && got.len() < 400, "{} frames", got.len());
+    assert_eq!(info.notes.len(), 1, "{:?}", info.notes);
+    assert!(
+        info.notes[0].starts_with("read error (corrupt deflate stream)"),
+        "{:?}",
+        info.notes
+    );
+    // The stream the pipeline fuzz target found inflating in a reader's 24-byte steps and
+    // failing in 256 KiB ones: now it fails alike, at its first step.
+    let found = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/fuzz-regressions/pipeline/gzip-corrupt-steps.pcap.gz");
+    let (res, _, got) = read_bytes(std::fs::read(found).unwrap());
+    assert!(got.is_empty());
+    assert_eq!(
+        res.map_err(|e| e.to_string()),
+        Err("cannot read: corrupt gzip data: corrupt deflate stream".to_string())
+    );
+}
+
 #[test]
 fn truncated_gzip_is_a_note() {
     let mut bytes = gzip(&pcap(false, false, 1, 65535, &three()));
