@@ -27,7 +27,8 @@ pub(super) const BUDGET_SERVER_HANDSHAKE: u8 = 8;
 
 /// One connection. `repr(C)`, in this order: the fields every packet reads or writes (`touch`
 /// and [`fast_path`]) come first, so that a packet of a decided flow touches the first four of
-/// the struct's eight cache lines (with the default layout they were spread over seven).
+/// the struct's eight cache lines (with the default layout they were spread over seven); small
+/// fields fill the gaps, so that it is no larger than the default layout (488 bytes).
 #[repr(C)]
 pub(super) struct Conn {
     pub(super) last_ts: Timestamp,
@@ -41,11 +42,24 @@ pub(super) struct Conn {
     pub(super) addr: [SocketAddr; 2],
     /// Side that sent the SYN (or received the SYN-ACK).
     pub(super) client_side: Option<usize>,
+    pub(super) truncated: u32,
     pub(super) not_tls: bool,
     pub(super) fin: [bool; 2],
     pub(super) rst: bool,
     pub(super) syn_seen: bool,
-    pub(super) truncated: u32,
+    /// The orderer has been told whether this flow is TLS.
+    pub(super) determined: bool,
+    /// Already reported (`report_when_decided`): the TLS state and record are gone; later packets
+    /// only keep the connection tracked until it closes or idles out.
+    pub(super) reported: bool,
+    /// What the global budget made this flow give up so far ([`BUDGET_HELD`] and the other
+    /// bits; each is noted once, and the flow is counted once).
+    pub(super) budget_hit: u8,
+    /// The out-of-order limit was noted for this side.
+    pub(super) ooo_noted: [bool; 2],
+    /// Notes lost before the record existed (counted in `stats.limits_hit` when the connection
+    /// is finished, with `ooo_hits`).
+    pub(super) notes_lost: u16,
     pub(super) reasm: [Reassembler; 2],
     // The rest: when a flow starts, ends, or its handshake moves on.
     pub(super) seq: u64,
@@ -54,12 +68,9 @@ pub(super) struct Conn {
     pub(super) input: usize,
     pub(super) first_frame: u64,
     pub(super) first_ts: Timestamp,
-    pub(super) probe: [Probe; 2],
     pub(super) rec: Option<Box<Negotiation>>,
     /// Notes from before the record existed.
     pub(super) early_notes: Vec<String>,
-    /// The orderer has been told whether this flow is TLS.
-    pub(super) determined: bool,
     /// Bytes of this flow's buffers counted in the table's `held.buffers`.
     pub(super) accounted: usize,
     /// Bytes of this flow's state counted in the table's `held.state`.
@@ -67,19 +78,10 @@ pub(super) struct Conn {
     /// What the record's lists cost (`Negotiation::lists_bytes`), with the record's growth
     /// mark when it was worked out.
     pub(super) rec_cost: (u64, usize),
-    /// Already reported (`report_when_decided`): the TLS state and record are gone; later packets
-    /// only keep the connection tracked until it closes or idles out.
-    pub(super) reported: bool,
-    /// What the global budget made this flow give up so far ([`BUDGET_HELD`] and the other
-    /// bits; each is noted once, and the flow is counted once).
-    pub(super) budget_hit: u8,
-    /// Holes given up on because of the out-of-order limit, and notes lost before the record
-    /// existed (counted in `stats.limits_hit` when the connection is finished).
-    pub(super) ooo_hits: u32,
-    pub(super) notes_lost: u16,
-    /// The out-of-order limit was noted for this side.
-    pub(super) ooo_noted: [bool; 2],
     pub(super) first_truncated: u64,
+    pub(super) probe: [Probe; 2],
+    /// Holes given up on because of the out-of-order limit.
+    pub(super) ooo_hits: u32,
 }
 
 impl Conn {
@@ -321,5 +323,15 @@ pub(super) fn roles(
             };
             1 - server
         }
+    }
+}
+#[cfg(test)]
+mod tests {
+    /// The layout's gaps are filled: as small as Rust's own layout of the same fields (which
+    /// counts in every open flow's state, `--max-flow-memory`).
+    #[test]
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    fn the_connection_is_as_small_as_the_default_layout() {
+        assert_eq!(std::mem::size_of::<super::Conn>(), 488);
     }
 }
