@@ -399,7 +399,20 @@ impl Reassembler {
     ) {
         if self.keep_recent {
             let delivered = self.delivered;
-            let r = self.recent.get_or_insert_with(Box::default);
+            // Room for 256 bytes past the first delivery: a flight's next bytes (the client's
+            // key exchange after its ClientHello, the server's Finished after its certificates)
+            // then usually fit without a reallocation and its copy. On the first 300 MB of the
+            // benchmark capture (cachegrind, `-j 1`): instructions 1,397.2 M -> 1,384.1 M, L1
+            // data misses 26.42 M -> 25.58 M, last-level 12.60 M -> 12.26 M. It is counted
+            // (`recent_bytes`): a capture of ClientHellos never answered holds 256 bytes more
+            // for each (gen_hostile.py hellos 200000: peak RSS 179 -> 187 MiB).
+            let r = self.recent.get_or_insert_with(|| {
+                Box::new(Recent {
+                    bytes: Vec::with_capacity(bytes.len() + 256),
+                    start: 0,
+                    frames: VecDeque::new(),
+                })
+            });
             if r.bytes.is_empty() {
                 r.start = delivered;
                 r.frames.clear();
