@@ -33,7 +33,7 @@ use std::ops::ControlFlow;
 pub use self::batch::Batch;
 pub use self::chunk::Chunk;
 pub use self::file::{BUFFER_SIZE, MAX_BLOCK};
-pub use self::mapped::prefetch_all;
+pub(crate) use self::mapped::prefetch_all;
 
 /// A link-layer type (pcap LINKTYPE_ value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
