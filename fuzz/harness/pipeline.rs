@@ -61,8 +61,8 @@ fn mapped_reads_as_streamed(data: &[u8]) {
     // As a run with several threads reads it: a gzip-compressed file inflated apart.
     let (mut apart, mut apart_info) = (Vec::new(), InputInfo::default());
     let how = tlsnoop::capture::ReadOptions {
-        map: true,
         inflate_apart: true,
+        ..tlsnoop::capture::ReadOptions::MAPPED
     };
     let a = tlsnoop::capture::read_capture_until(
         &path.to_string_lossy(),

@@ -67,11 +67,7 @@ impl<R: Read> Read for Stepped<R> {
                 return Ok(n);
             }
         }
-        let rest = self.staged.get(self.at..).unwrap_or_default();
-        let n = rest.len().min(buf.len());
-        if let (Some(to), Some(from)) = (buf.get_mut(..n), rest.get(..n)) {
-            to.copy_from_slice(from);
-        }
+        let n = self.staged.get(self.at..).unwrap_or_default().read(buf)?;
         self.at += n;
         if self.at >= self.staged.len() {
             self.staged.clear();
@@ -180,11 +176,7 @@ impl Read for InflatedReader {
                 }
             }
         }
-        let rest = self.block.get(self.at..).unwrap_or_default();
-        let n = rest.len().min(buf.len());
-        if let (Some(to), Some(from)) = (buf.get_mut(..n), rest.get(..n)) {
-            to.copy_from_slice(from);
-        }
+        let n = self.block.get(self.at..).unwrap_or_default().read(buf)?;
         self.at += n;
         Ok(n)
     }
@@ -205,13 +197,8 @@ impl Drop for InflatedReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::testutil::gzip;
     use std::io::Cursor;
-
-    fn gzip(data: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut e, data).unwrap();
-        e.finish().unwrap()
-    }
 
     /// Everything a reader gets: the bytes, then the error that ended them, if any.
     fn read_all(mut r: impl Read, step: usize) -> (Vec<u8>, Option<String>) {

@@ -180,11 +180,7 @@ pub fn read_capture(
     info: &mut InputInfo,
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) -> Result<(), CaptureError> {
-    let how = ReadOptions {
-        map: true,
-        inflate_apart: false,
-    };
-    read_capture_until(path, how, info, &mut |f| {
+    read_capture_until(path, ReadOptions::MAPPED, info, &mut |f| {
         on_frame(f);
         ControlFlow::Continue(())
     })
@@ -213,6 +209,14 @@ pub struct ReadOptions {
     /// A gzip-compressed file is inflated on a thread of its own, ahead of the frames (for runs
     /// with more than one thread: see `capture/inflate.rs`); the frames are the same.
     pub inflate_apart: bool,
+}
+
+impl ReadOptions {
+    /// How `read` reads a file with one thread: mapped, a compressed one inflated in place.
+    pub const MAPPED: ReadOptions = ReadOptions {
+        map: true,
+        inflate_apart: false,
+    };
 }
 
 /// Like [`read_capture`], but `on_frame` may stop the read early by returning

@@ -32,12 +32,12 @@ impl Got {
 /// (compressed: inflated on a thread of its own); checks that all three give the same frames,
 /// notes and result.
 fn read_bytes(bytes: Vec<u8>) -> (Result<(), CaptureError>, InputInfo, Vec<Got>) {
-    let mapped = read_as_file(&bytes, MAPPED);
+    let mapped = read_as_file(&bytes, ReadOptions::MAPPED);
     let apart = read_as_file(
         &bytes,
         ReadOptions {
             inflate_apart: true,
-            ..MAPPED
+            ..ReadOptions::MAPPED
         },
     );
     let streamed = read_from(Box::new(std::io::Cursor::new(bytes)));
@@ -48,12 +48,6 @@ fn read_bytes(bytes: Vec<u8>) -> (Result<(), CaptureError>, InputInfo, Vec<Got>)
     }
     streamed
 }
-
-/// How `read` reads a file with one thread.
-const MAPPED: ReadOptions = ReadOptions {
-    map: true,
-    inflate_apart: false,
-};
 
 /// Writes `bytes` to a file of its own and reads it by path, as `how` says.
 fn read_as_file(bytes: &[u8], how: ReadOptions) -> (Result<(), CaptureError>, InputInfo, Vec<Got>) {

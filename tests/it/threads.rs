@@ -164,10 +164,8 @@ fn interleaved_flows_read_the_same_with_any_thread_count() {
     std::fs::write(&gz, e.finish().expect("gzip")).expect("write");
     let gz_files = vec![gz.to_string_lossy().to_string()];
     for n in ["1", "2", "4"] {
-        let got = run(n, "jsonl", &gz_files);
-        let plain = String::from_utf8_lossy(&one).replace(&files[0], &gz_files[0]);
         assert!(
-            got == plain.as_bytes(),
+            run(n, "jsonl", &gz_files) == one,
             "-j {n} of the gzipped copy differs"
         );
     }
