@@ -118,45 +118,58 @@ print(size, n, len(conns) if link == 1 else -1)
 EOF
 }
 
-# ---- one timed run: run NAME OUTFILE CMD... (stdout of CMD goes to OUTFILE)
-declare -A SECS CPU RSS RC ALL
+# ---- timed runs. A tool's state: its fastest run's seconds, CPU time and RSS, every run's seconds.
+declare -A SECS CPU RSS RC ALL CMD OUT
 NAMES=()
-run() {
+# tool NAME OUTFILE CMD...: declares a tool (stdout of CMD goes to OUTFILE).
+tool() {
     local name=$1 out=$2; shift 2
-    local rounds=$ROUNDS
-    [[ $name == tshark ]] && rounds=1
-    echo "== $name ($rounds×): $*"
-    local tf=$OUTDIR/$name.time all="" r
-    for ((r = 1; r <= rounds; r++)); do
-        cat "$FILE" >/dev/null
-        set +e
-        /usr/bin/time -v -o "$tf.$r" "$@" >"$out" 2>"$OUTDIR/$name.stderr"
-        local rc=$?
-        set -e
-        local el kb us ss secs
-        el=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$tf.$r")
-        secs=$(awk -v t="$el" 'BEGIN { n = split(t, a, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + a[i]; printf "%.2f", s }')
-        all+=" $secs"
-        # The fastest run is kept (its CPU time and RSS with it); any failing run fails the row.
-        if [[ $r == 1 || $rc != 0 ]] || awk -v a="$secs" -v b="${SECS[$name]}" 'BEGIN { exit !(a < b) }'; then
-            kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tf.$r")
-            us=$(sed -n 's/.*User time (seconds): //p' "$tf.$r")
-            ss=$(sed -n 's/.*System time (seconds): //p' "$tf.$r")
-            CPU[$name]=$(awk -v u="$us" -v s="$ss" 'BEGIN { printf "%.2f", u + s }')
-            SECS[$name]=$secs
-            RSS[$name]=$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')
-            cp "$tf.$r" "$tf"
-        fi
-        if [[ $rc != 0 ]]; then
-            RC[$name]=$rc
-            echo "   exit status $rc; stderr: $(tail -3 "$OUTDIR/$name.stderr" | tr '\n' ' ')" >&2
-            break
-        fi
-        RC[$name]=0
-    done
-    rm -f "$tf".[0-9]*
-    ALL[$name]=$all
     NAMES+=("$name")
+    OUT[$name]=$out
+    CMD[$name]=$(printf '%q ' "$@")
+    ALL[$name]=""
+    RC[$name]=0
+}
+# once NAME ROUND: one run of NAME, after `cat FILE > /dev/null`; keeps it if it is the fastest.
+once() {
+    local name=$1 r=$2 tf=$OUTDIR/$1.time
+    cat "$FILE" >/dev/null
+    set +e
+    eval "/usr/bin/time -v -o \"\$tf.\$r\" ${CMD[$name]}" >"${OUT[$name]}" 2>"$OUTDIR/$name.stderr"
+    local rc=$?
+    set -e
+    local el kb us ss secs
+    el=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$tf.$r")
+    secs=$(awk -v t="$el" 'BEGIN { n = split(t, a, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + a[i]; printf "%.2f", s }')
+    ALL[$name]+=" $secs"
+    # The fastest run is kept (its CPU time and RSS with it); any failing run fails the row.
+    if [[ -z ${SECS[$name]:-} || $rc != 0 ]] || awk -v a="$secs" -v b="${SECS[$name]}" 'BEGIN { exit !(a < b) }'; then
+        kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tf.$r")
+        us=$(sed -n 's/.*User time (seconds): //p' "$tf.$r")
+        ss=$(sed -n 's/.*System time (seconds): //p' "$tf.$r")
+        CPU[$name]=$(awk -v u="$us" -v s="$ss" 'BEGIN { printf "%.2f", u + s }')
+        SECS[$name]=$secs
+        RSS[$name]=$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')
+        cp "$tf.$r" "$tf"
+    fi
+    rm -f "$tf.$r"
+    if [[ $rc != 0 ]]; then
+        RC[$name]=$rc
+        echo "   $name: exit status $rc; stderr: $(tail -3 "$OUTDIR/$name.stderr" | tr '\n' ' ')" >&2
+    fi
+    return "$rc"
+}
+# rounds N NAME...: N rounds, each running every NAME once in turn (interleaved, so that a change
+# in the host's speed falls on all of them alike); a tool that fails is not run again.
+rounds() {
+    local n=$1 r name; shift
+    for name in "$@"; do echo "== $name (${n}x$([[ $# -gt 1 ]] && echo ", interleaved with the others of this line")): ${CMD[$name]}"; done
+    for ((r = 1; r <= n; r++)); do
+        for name in "$@"; do
+            [[ ${RC[$name]} == 0 ]] || continue
+            once "$name" "$r" || true
+        done
+    done
 }
 
 echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n): $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -166,41 +179,59 @@ echo "== $FILE: $BYTES bytes, $PACKETS packets, $([[ $CONNS -ge 0 ]] && echo "$C
 
 TN=(read --format jsonl -q)
 if [[ $THREADS == 1 ]]; then
-    run tlsnoop-j1 /dev/null "$TLSNOOP" "${TN[@]}" -j 1 "$FILE" -o "$OUTDIR/tlsnoop-j1.jsonl"
-    run tlsnoop-j2 /dev/null "$TLSNOOP" "${TN[@]}" -j 2 "$FILE" -o "$OUTDIR/tlsnoop-j2.jsonl"
+    tool tlsnoop-j1 /dev/null "$TLSNOOP" "${TN[@]}" -j 1 "$FILE" -o "$OUTDIR/tlsnoop-j1.jsonl"
+    tool tlsnoop-j2 /dev/null "$TLSNOOP" "${TN[@]}" -j 2 "$FILE" -o "$OUTDIR/tlsnoop-j2.jsonl"
     MAIN=tlsnoop-j1
+    rounds "$ROUNDS" tlsnoop-j1 tlsnoop-j2
 else
-    run tlsnoop /dev/null "$TLSNOOP" "${TN[@]}" "$FILE" -o "$OUTDIR/tlsnoop.jsonl"
+    tool tlsnoop /dev/null "$TLSNOOP" "${TN[@]}" "$FILE" -o "$OUTDIR/tlsnoop.jsonl"
     MAIN=tlsnoop
+    rounds "$ROUNDS" tlsnoop
 fi
 if [[ -n $BASELINE ]]; then
-    run baseline /dev/null "$BASELINE" "${TN[@]}" "$FILE" -o "$OUTDIR/baseline.jsonl"
+    tool baseline /dev/null "$BASELINE" "${TN[@]}" "$FILE" -o "$OUTDIR/baseline.jsonl"
+    rounds "$ROUNDS" baseline
 fi
 if [[ $TSHARK != 0 ]]; then
-    run tshark "$OUTDIR/tshark.tsv" tshark -n -r "$FILE" -T fields -e frame.number -e tcp.stream \
+    tool tshark "$OUTDIR/tshark.tsv" tshark -n -r "$FILE" -T fields -e frame.number -e tcp.stream \
         -e tls.handshake.type -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite \
         -e tls.handshake.extensions.supported_version
+    rounds 1 tshark
 fi
 if [[ $SSLDUMP != 0 ]]; then
-    run ssldump "$OUTDIR/ssldump.txt" ssldump -n -r "$FILE"
+    tool ssldump "$OUTDIR/ssldump.txt" ssldump -n -r "$FILE"
+    rounds "$ROUNDS" ssldump
 fi
 
-# ---- the table
+# ---- the table. The speed-up of -j 2 is the median of its rounds' ratios (-j 1 and -j 2 run one
+# after the other in each round), not the ratio of the two fastest runs, which may come from
+# different phases of a host whose speed changes.
+PAIRS=""
+SPEEDUP=""
+if [[ $THREADS == 1 ]]; then
+    PAIRS=$(awk -v a="${ALL[tlsnoop-j1]}" -v b="${ALL[tlsnoop-j2]}" 'BEGIN {
+        n = split(a, x, " "); m = split(b, y, " "); if (m < n) n = m
+        for (i = 1; i <= n; i++) if (y[i] > 0) printf " %.2f", x[i] / y[i] }')
+    SPEEDUP=$(echo "$PAIRS" | tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR) printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+fi
 echo
 printf '%-12s %9s %9s %12s %10s %9s %8s %9s\n' tool seconds MB/s packets/s "RSS MiB" "vs tshark" "vs -j1" "CPU s"
 for n in "${NAMES[@]}"; do
     awk -v n="$n" -v s="${SECS[$n]}" -v c="${CPU[$n]}" -v r="${RSS[$n]}" -v b="$BYTES" -v p="$PACKETS" \
-        -v ts="${SECS[tshark]:-}" -v j1="${SECS[tlsnoop-j1]:-}" -v rc="${RC[$n]}" 'BEGIN {
+        -v ts="${SECS[tshark]:-}" -v sp="$SPEEDUP" -v rc="${RC[$n]}" 'BEGIN {
         t = (s > 0) ? s : 0.01
         vt = (ts != "") ? sprintf("%.1fx", ts / t) : "-"
-        vj = (n == "tlsnoop-j2" && j1 != "") ? sprintf("%.2fx", j1 / t) : ""
+        vj = (n == "tlsnoop-j2" && sp != "") ? sp "x" : ""
         printf "%-12s %9.2f %9.1f %12.0f %10.1f %9s %8s %9.2f%s\n", n, s, b / 1e6 / t, p / t, r, vt, vj, c, (rc != 0 ? "  (exit " rc ")" : "")
     }'
 done
-echo "(seconds: wall clock; vs tshark = tshark's seconds / this row's; vs -j1 = tlsnoop -j1's seconds / -j2's;"
+echo "(seconds: wall clock, the fastest run; vs tshark = tshark's seconds / this row's; vs -j1 = median over the"
+echo " rounds of -j1's seconds / -j2's in the same round;"
 echo " CPU s = user + system time, steadier than the wall clock on a busy machine)"
 echo "every run's seconds:"
 for n in "${NAMES[@]}"; do printf '  %-12s%s\n' "$n" "${ALL[$n]}"; done
+[[ -n $PAIRS ]] && printf '  %-12s%s\n' "-j1 / -j2" "$PAIRS"
 
 # ---- the checks
 echo
