@@ -107,16 +107,19 @@ pub fn run(paths: &[String], job: Job<'_>, sink: &mut dyn Sink) -> io::Result<Ou
     }
 }
 
-/// Analyses and renders finished records, counting them.
+/// Analyses finished records and renders them (a worker, as they are finished; one thread, as
+/// they are written: [`render_released`]), counting them.
 struct Finisher<'a> {
     ctx: &'a Context,
     render: Box<dyn Render>,
-    /// Where records are rendered when no spare buffer is at hand: its capacity is kept from
-    /// one record to the next, and each record leaves with a copy of exactly its size (records
+    /// Where records are rendered when no spare buffer is at hand (and, with one thread, every
+    /// record just before it is written): its capacity is kept from one record to the next,
+    /// and a record rendered ahead of its turn leaves with a copy of exactly its size (records
     /// can wait in the merge by the thousand, e.g. when every flow ends with the capture; a
     /// buffer each with room to spare had made 20,000 waiting records cost 160 MB).
     scratch: Rendered,
-    /// Buffers of records already written, rendered into again (no copy, no allocation):
+    /// Buffers of records already written, rendered into again (no copy, no allocation; a
+    /// sharded run's):
     /// at most [`MAX_SPARES`], each of at most [`MAX_SPARE_CAPACITY`] bytes, so that what
     /// waiting records hold beyond their size stays under a few megabytes.
     spares: Vec<Vec<u8>>,
@@ -140,6 +143,13 @@ impl<'a> Finisher<'a> {
             spares: Vec::new(),
             written: 0,
         }
+    }
+
+    /// Analyses one finished record, to be rendered when it is written ([`render_released`]).
+    fn analyse(&mut self, mut n: Negotiation) -> Box<Negotiation> {
+        analysis::analyze(&mut n, self.ctx);
+        self.written += 1;
+        Box::new(n)
     }
 
     /// Analyses and renders one finished record.
@@ -181,6 +191,26 @@ fn release(
     })
 }
 
+/// Renders and writes whatever the merge can release, for one thread: its records wait for
+/// their turn analysed, and are rendered into the finisher's scratch buffer only when written.
+/// Rendered when finished, each had been copied out of the scratch buffer, and read back from
+/// memory when its turn came (records wait for the ones that began before them). On the first
+/// 300 MB of the benchmark capture (cachegrind, 2 MiB last level, `-j 1`), rendering at the
+/// write: last-level misses 10.86 M -> 7.43 M, instructions 1,384 M -> 1,360 M; the whole
+/// capture, five interleaved runs each, 2.08-2.24 s -> 1.92-1.96 s. Waiting records hold about
+/// as much memory analysed as rendered (`gen_hostile.py` captures: within a few MiB).
+fn render_released(
+    merge: &mut Merge<Box<Negotiation>>,
+    sink: &mut dyn Sink,
+    fin: &mut Finisher<'_>,
+) -> io::Result<()> {
+    merge.release(&mut |id, n| {
+        fin.render.render(&n, &mut fin.scratch);
+        fin.scratch.tally = Tally::of(&n);
+        sink.flow(id, &fin.scratch)
+    })
+}
+
 /// Reads one input, passing each frame to `on_frame`; records the outcome in `out`.
 fn read_one(
     path: &str,
@@ -214,7 +244,7 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
     let mut front = Frontend::new(&job.opts.limits);
     let mut table = FlowTable::new(job.opts.clone());
     let mut fin = Finisher::new(job.ctx, (job.render)());
-    let mut merge: Merge<Rendered> = Merge::new(1);
+    let mut merge: Merge<Box<Negotiation>> = Merge::new(1);
     let mut out = Outcome::default();
     for (i, path) in paths.iter().enumerate() {
         front.begin_input(i);
@@ -238,9 +268,9 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
             if frame.number % RELEASE_FRAMES == 0 {
                 let p = table
                     .order
-                    .pass(front.clock, front.next_key(), &mut |n| fin.finish(n));
+                    .pass(front.clock, front.next_key(), &mut |n| fin.analyse(n));
                 merge.accept(0, p);
-                if let Err(e) = release(&mut merge, sink, &mut fin.spares) {
+                if let Err(e) = render_released(&mut merge, sink, &mut fin) {
                     sink_err = Some(e);
                     return ControlFlow::Break(());
                 }
@@ -262,9 +292,9 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
         if let Some(e) = sink_err {
             return Err(e);
         }
-        end_in_steps(&mut table, &mut fin, i, &mut |step| {
+        end_in_steps(&mut table, &mut fin, i, Finisher::analyse, &mut |step| {
             merge.accept(0, step.passed);
-            release(&mut merge, sink, step.spares)
+            render_released(&mut merge, sink, step.fin)
         })?;
         info.notes.extend(front.notes());
         out.inputs.push(info);
@@ -530,17 +560,15 @@ fn pass(
 }
 
 /// One step of [`end_in_steps`].
-struct EndStep<'a> {
-    /// Its records, analysed and rendered, and the table's marks.
-    passed: Passed<Rendered>,
+struct EndStep<'s, 'c, T> {
+    /// Its records, as the finisher made them, and the table's marks.
+    passed: Passed<T>,
     /// The last step: every flow of the input finished, the marks final.
     last: bool,
     /// The table's counters after the step.
-    stats: &'a Stats,
-    /// Records the finisher has finished so far.
-    written: u64,
-    /// The finisher's spare buffers, to put the written ones back in.
-    spares: &'a mut Vec<Vec<u8>>,
+    stats: &'s Stats,
+    /// The finisher (its count of records, its spare buffers, its renderer).
+    fin: &'s mut Finisher<'c>,
 }
 
 /// Open flows finished per step at the end of an input.
@@ -551,11 +579,12 @@ const END_STEP: usize = 1024;
 /// thousands of connections open, their records are written while the rest are finished,
 /// instead of all of them being held at once (60,000 stuck handshakes: 386 MiB at the end,
 /// 264 MiB before it, when they were finished together).
-fn end_in_steps<E>(
+fn end_in_steps<'c, T, E>(
     table: &mut FlowTable,
-    fin: &mut Finisher<'_>,
+    fin: &mut Finisher<'c>,
     input: usize,
-    each: &mut dyn FnMut(EndStep<'_>) -> Result<(), E>,
+    make: fn(&mut Finisher<'c>, Negotiation) -> T,
+    each: &mut dyn FnMut(EndStep<'_, 'c, T>) -> Result<(), E>,
 ) -> Result<(), E> {
     let open = table.open_in_order();
     let mut steps = open.chunks(END_STEP).peekable();
@@ -563,13 +592,12 @@ fn end_in_steps<E>(
         table.end_flows(step);
         // The last step's records go with the final marks below.
         if let Some(&(upto, _)) = steps.peek().and_then(|next| next.first()) {
-            let passed = table.order.pass_ending(upto, &mut |n| fin.finish(n));
+            let passed = table.order.pass_ending(upto, &mut |n| make(fin, n));
             each(EndStep {
                 passed,
                 last: false,
                 stats: &table.stats,
-                written: fin.written,
-                spares: &mut fin.spares,
+                fin: &mut *fin,
             })?;
         }
     }
@@ -577,14 +605,13 @@ fn end_in_steps<E>(
     let passed = table
         .order
         .pass(Timestamp::MAX, OrderKey::end_of(input), &mut |n| {
-            fin.finish(n)
+            make(fin, n)
         });
     each(EndStep {
         passed,
         last: true,
         stats: &table.stats,
-        written: fin.written,
-        spares: &mut fin.spares,
+        fin,
     })
 }
 
@@ -637,17 +664,18 @@ fn worker(
                 }
             }
             ToWorker::End(input) => {
-                let sent = end_in_steps(&mut table, &mut fin, input, &mut |step| {
-                    tx.send(FromWorker {
-                        worker: id,
-                        passed: step.passed,
-                        stats: step.stats.clone(),
-                        written: step.written,
-                        spent: None,
-                        ended: step.last,
-                    })
-                    .map_err(|_| ())
-                });
+                let sent =
+                    end_in_steps(&mut table, &mut fin, input, Finisher::finish, &mut |step| {
+                        tx.send(FromWorker {
+                            worker: id,
+                            passed: step.passed,
+                            stats: step.stats.clone(),
+                            written: step.fin.written,
+                            spent: None,
+                            ended: step.last,
+                        })
+                        .map_err(|_| ())
+                    });
                 // The reader gone: nothing to send to any more.
                 if sent.is_err() {
                     return;
@@ -772,9 +800,9 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                 return Err(e);
             }
             // The workers end their parts meanwhile; what they pass is written as it comes.
-            end_in_steps(&mut own, &mut fin, i, &mut |step| {
+            end_in_steps(&mut own, &mut fin, i, Finisher::finish, &mut |step| {
                 d.merge.accept(0, step.passed);
-                d.drain(sink, step.spares)
+                d.drain(sink, &mut step.fin.spares)
             })?;
             // Every worker ends an End with one answer marked so: wait for all of them.
             while d.ended < n - 1 {
@@ -1053,19 +1081,25 @@ mod tests {
         let mut fin = Finisher::new(&ctx, render());
         let mut steps = Vec::new();
         let mut last_mark = None;
-        let ended = end_in_steps(&mut table, &mut fin, 0, &mut |step| -> Result<(), ()> {
-            let p = &step.passed;
-            // Every record of a step is below its marks, and above the step before's.
-            for (e, _) in &p.done {
-                assert!(*e < p.end, "{e:?} before {:?}", p.end);
-                if let Some(m) = last_mark {
-                    assert!(*e >= m);
+        let ended = end_in_steps(
+            &mut table,
+            &mut fin,
+            0,
+            Finisher::finish,
+            &mut |step| -> Result<(), ()> {
+                let p = &step.passed;
+                // Every record of a step is below its marks, and above the step before's.
+                for (e, _) in &p.done {
+                    assert!(*e < p.end, "{e:?} before {:?}", p.end);
+                    if let Some(m) = last_mark {
+                        assert!(*e >= m);
+                    }
                 }
-            }
-            last_mark = Some(p.end);
-            steps.push((p.done.len(), p.tls.len(), step.last));
-            Ok(())
-        });
+                last_mark = Some(p.end);
+                steps.push((p.done.len(), p.tls.len(), step.last));
+                Ok(())
+            },
+        );
         assert_eq!(ended, Ok(()));
         // Found to be TLS while the capture was read, finished END_STEP at a time.
         assert_eq!(
