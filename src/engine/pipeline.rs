@@ -107,29 +107,18 @@ pub fn run(paths: &[String], job: Job<'_>, sink: &mut dyn Sink) -> io::Result<Ou
     }
 }
 
-/// Analyses finished records and renders them (a worker, as they are finished; one thread, as
-/// they are written: [`render_released`]), counting them.
+/// Analyses finished records and renders them (a worker, as they are finished; the reading
+/// thread, its own records as they are written: [`Ready`]), counting them.
 struct Finisher<'a> {
     ctx: &'a Context,
     render: Box<dyn Render>,
-    /// Where records are rendered when no spare buffer is at hand (and, with one thread, every
-    /// record just before it is written): its capacity is kept from one record to the next,
-    /// and a record rendered ahead of its turn leaves with a copy of exactly its size (records
-    /// can wait in the merge by the thousand, e.g. when every flow ends with the capture; a
-    /// buffer each with room to spare had made 20,000 waiting records cost 160 MB).
+    /// Where records are rendered: its capacity is kept from one record to the next. A record
+    /// rendered ahead of its turn leaves with a copy of exactly its size (records can wait in
+    /// the merge by the thousand, e.g. when every flow ends with the capture; a buffer each
+    /// with room to spare had made 20,000 waiting records cost 160 MB).
     scratch: Rendered,
-    /// Buffers of records already written, rendered into again (no copy, no allocation; a
-    /// sharded run's):
-    /// at most [`MAX_SPARES`], each of at most [`MAX_SPARE_CAPACITY`] bytes, so that what
-    /// waiting records hold beyond their size stays under a few megabytes.
-    spares: Vec<Vec<u8>>,
     written: u64,
 }
-
-/// Spare buffers kept, at most.
-const MAX_SPARES: usize = 64;
-/// A buffer larger than this is dropped rather than kept as a spare.
-const MAX_SPARE_CAPACITY: usize = 32 << 10;
 
 impl<'a> Finisher<'a> {
     fn new(ctx: &'a Context, render: Box<dyn Render>) -> Self {
@@ -140,35 +129,24 @@ impl<'a> Finisher<'a> {
                 bytes: Vec::with_capacity(16 << 10),
                 ..Default::default()
             },
-            spares: Vec::new(),
             written: 0,
         }
     }
 
-    /// Analyses one finished record, to be rendered when it is written ([`render_released`]).
-    fn analyse(&mut self, mut n: Negotiation) -> Box<Negotiation> {
+    /// Analyses one finished record, to be rendered when it is written ([`Ready::Analysed`]).
+    fn analyse(&mut self, mut n: Negotiation) -> Ready {
         analysis::analyze(&mut n, self.ctx);
         self.written += 1;
-        Box::new(n)
+        Ready::Analysed(Box::new(n))
     }
 
-    /// Analyses and renders one finished record.
+    /// Analyses and renders one finished record (a worker's, which the reading thread writes).
     fn finish(&mut self, mut n: Negotiation) -> Rendered {
         analysis::analyze(&mut n, self.ctx);
-        let bytes = match self.spares.pop() {
-            Some(spare) => {
-                let scratch = std::mem::replace(&mut self.scratch.bytes, spare);
-                self.render.render(&n, &mut self.scratch);
-                std::mem::replace(&mut self.scratch.bytes, scratch)
-            }
-            None => {
-                self.render.render(&n, &mut self.scratch);
-                self.scratch.bytes.as_slice().to_vec()
-            }
-        };
+        self.render.render(&n, &mut self.scratch);
         self.written += 1;
         Rendered {
-            bytes,
+            bytes: self.scratch.bytes.as_slice().to_vec(),
             id_at: self.scratch.id_at,
             id_len: self.scratch.id_len,
             tally: Tally::of(&n),
@@ -176,38 +154,34 @@ impl<'a> Finisher<'a> {
     }
 }
 
-/// Writes whatever the merge can release; the written records' buffers go to `spares`.
-fn release(
-    merge: &mut Merge<Rendered>,
-    sink: &mut dyn Sink,
-    spares: &mut Vec<Vec<u8>>,
-) -> io::Result<()> {
-    merge.release(&mut |id, r| {
-        sink.flow(id, &r)?;
-        if spares.len() < MAX_SPARES && r.bytes.capacity() <= MAX_SPARE_CAPACITY {
-            spares.push(r.bytes);
-        }
-        Ok(())
-    })
+/// A finished record waiting in the merge for its turn to be written.
+enum Ready {
+    /// Rendered by a worker (in parallel).
+    Rendered(Rendered),
+    /// The reading thread's own, analysed: rendered into the finisher's scratch buffer when its
+    /// turn comes, right before the write. Rendered when finished, each had been copied out of
+    /// the scratch buffer and read back from memory when its turn came (records wait for the
+    /// ones that began before them). On the first 300 MB of the benchmark capture (cachegrind,
+    /// 2 MiB last level, `-j 1`): last-level misses 10.86 M -> 7.43 M, instructions 1,384 M ->
+    /// 1,360 M; the whole capture, five interleaved runs each, 2.08-2.24 s -> 1.92-1.96 s.
+    /// Waiting records hold about as much memory analysed as rendered (`gen_hostile.py`
+    /// captures: within a few MiB).
+    Analysed(Box<Negotiation>),
 }
 
-/// Renders and writes whatever the merge can release, for one thread: its records wait for
-/// their turn analysed, and are rendered into the finisher's scratch buffer only when written.
-/// Rendered when finished, each had been copied out of the scratch buffer, and read back from
-/// memory when its turn came (records wait for the ones that began before them). On the first
-/// 300 MB of the benchmark capture (cachegrind, 2 MiB last level, `-j 1`), rendering at the
-/// write: last-level misses 10.86 M -> 7.43 M, instructions 1,384 M -> 1,360 M; the whole
-/// capture, five interleaved runs each, 2.08-2.24 s -> 1.92-1.96 s. Waiting records hold about
-/// as much memory analysed as rendered (`gen_hostile.py` captures: within a few MiB).
-fn render_released(
-    merge: &mut Merge<Box<Negotiation>>,
+/// Writes whatever the merge can release, rendering the records that wait analysed.
+fn release(
+    merge: &mut Merge<Ready>,
     sink: &mut dyn Sink,
     fin: &mut Finisher<'_>,
 ) -> io::Result<()> {
-    merge.release(&mut |id, n| {
-        fin.render.render(&n, &mut fin.scratch);
-        fin.scratch.tally = Tally::of(&n);
-        sink.flow(id, &fin.scratch)
+    merge.release(&mut |id, r| match r {
+        Ready::Rendered(r) => sink.flow(id, &r),
+        Ready::Analysed(n) => {
+            fin.render.render(&n, &mut fin.scratch);
+            fin.scratch.tally = Tally::of(&n);
+            sink.flow(id, &fin.scratch)
+        }
     })
 }
 
@@ -244,7 +218,7 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
     let mut front = Frontend::new(&job.opts.limits);
     let mut table = FlowTable::new(job.opts.clone());
     let mut fin = Finisher::new(job.ctx, (job.render)());
-    let mut merge: Merge<Box<Negotiation>> = Merge::new(1);
+    let mut merge: Merge<Ready> = Merge::new(1);
     let mut out = Outcome::default();
     for (i, path) in paths.iter().enumerate() {
         front.begin_input(i);
@@ -270,7 +244,7 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
                     .order
                     .pass(front.clock, front.next_key(), &mut |n| fin.analyse(n));
                 merge.accept(0, p);
-                if let Err(e) = render_released(&mut merge, sink, &mut fin) {
+                if let Err(e) = release(&mut merge, sink, &mut fin) {
                     sink_err = Some(e);
                     return ControlFlow::Break(());
                 }
@@ -294,7 +268,7 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
         }
         end_in_steps(&mut table, &mut fin, i, Finisher::analyse, &mut |step| {
             merge.accept(0, step.passed);
-            render_released(&mut merge, sink, step.fin)
+            release(&mut merge, sink, step.fin)
         })?;
         info.notes.extend(front.notes());
         out.inputs.push(info);
@@ -549,14 +523,15 @@ impl Split {
 /// What a table of a sharded run (a worker's or the reader's own) can pass on once the
 /// capture has got to `clock`, with `next` the next frame's key: flows timed out by then
 /// finished, records analysed and rendered.
-fn pass(
+fn pass<'c, T>(
     table: &mut FlowTable,
-    fin: &mut Finisher<'_>,
+    fin: &mut Finisher<'c>,
+    make: fn(&mut Finisher<'c>, Negotiation) -> T,
     clock: Timestamp,
     next: OrderKey,
-) -> Passed<Rendered> {
+) -> Passed<T> {
     table.advance(clock);
-    table.order.pass(clock, next, &mut |n| fin.finish(n))
+    table.order.pass(clock, next, &mut |n| make(fin, n))
 }
 
 /// One step of [`end_in_steps`].
@@ -567,7 +542,7 @@ struct EndStep<'s, 'c, T> {
     last: bool,
     /// The table's counters after the step.
     stats: &'s Stats,
-    /// The finisher (its count of records, its spare buffers, its renderer).
+    /// The finisher (its count of records, its renderer).
     fin: &'s mut Finisher<'c>,
 }
 
@@ -650,7 +625,7 @@ fn worker(
                 // Its chunks released before the records are passed: the reader waits for
                 // free chunks no longer than it must.
                 b.clear();
-                let passed = pass(&mut table, &mut fin, b.clock, b.next);
+                let passed = pass(&mut table, &mut fin, Finisher::finish, b.clock, b.next);
                 let reply = FromWorker {
                     worker: id,
                     passed,
@@ -766,14 +741,14 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                 }
                 bytes += frame.data.len() as u64 + 16;
                 if frame.number % RELEASE_FRAMES == 0 {
-                    let p = pass(&mut own, &mut fin, clock, next);
+                    let p = pass(&mut own, &mut fin, Finisher::analyse, clock, next);
                     d.merge.accept(0, p);
                 }
                 if frame.number % SYNC_FRAMES == 0 {
                     for w in 0..n - 1 {
                         d.send(w, i, clock, next);
                     }
-                    if let Err(e) = d.drain(sink, &mut fin.spares) {
+                    if let Err(e) = d.drain(sink, &mut fin) {
                         sink_err = Some(e);
                         return ControlFlow::Break(());
                     }
@@ -800,9 +775,9 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                 return Err(e);
             }
             // The workers end their parts meanwhile; what they pass is written as it comes.
-            end_in_steps(&mut own, &mut fin, i, Finisher::finish, &mut |step| {
+            end_in_steps(&mut own, &mut fin, i, Finisher::analyse, &mut |step| {
                 d.merge.accept(0, step.passed);
-                d.drain(sink, &mut step.fin.spares)
+                d.drain(sink, step.fin)
             })?;
             // Every worker ends an End with one answer marked so: wait for all of them.
             while d.ended < n - 1 {
@@ -810,7 +785,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                     Ok(r) => d.take(r),
                     Err(_) => return Err(io::Error::other("a worker thread stopped")),
                 }
-                release(&mut d.merge, sink, &mut fin.spares)?;
+                release(&mut d.merge, sink, &mut fin)?;
             }
             d.ended = 0;
             info.notes.extend(front.notes());
@@ -832,7 +807,7 @@ struct Dispatch {
     to: Vec<mpsc::SyncSender<ToWorker>>,
     batches: Vec<Batch>,
     pool: Vec<Batch>,
-    merge: Merge<Rendered>,
+    merge: Merge<Ready>,
     res: mpsc::Receiver<FromWorker>,
     stats: Vec<Stats>,
     written: Vec<u64>,
@@ -869,7 +844,7 @@ impl Dispatch {
         if let Some(x) = self.written.get_mut(r.worker.wrapping_sub(1)) {
             *x = r.written;
         }
-        self.merge.accept(r.worker, r.passed);
+        self.merge.accept(r.worker, r.passed.map(Ready::Rendered));
         if let Some(b) = r.spent.filter(|_| self.pool.len() < 4 * self.to.len()) {
             self.pool.push(b);
         }
@@ -878,13 +853,13 @@ impl Dispatch {
         }
     }
 
-    /// Takes every answer waiting and writes what can be released (the buffers written go
-    /// to `spares`).
-    fn drain(&mut self, sink: &mut dyn Sink, spares: &mut Vec<Vec<u8>>) -> io::Result<()> {
+    /// Takes every answer waiting and writes what can be released (rendering the reading
+    /// thread's own records with `fin`).
+    fn drain(&mut self, sink: &mut dyn Sink, fin: &mut Finisher<'_>) -> io::Result<()> {
         while let Ok(r) = self.res.try_recv() {
             self.take(r);
         }
-        release(&mut self.merge, sink, spares)
+        release(&mut self.merge, sink, fin)
     }
 }
 
