@@ -396,12 +396,21 @@ impl TlsFlow {
             d.buffering = (ty == ALERT && (len == 2 || (null_cipher && len <= 2 + 64)))
                 || (!d.encrypted && matches!(ty, CCS | ALERT | HANDSHAKE) && !self.decided);
             if d.body_left == 0 {
-                self.end_record(from, frame, rec);
+                self.end_record(from, frame, rec, None);
             }
             return take;
         }
         let take = d.body_left.min(bytes.len());
-        if d.buffering && !(d.hs_dropped && d.cur_type == Some(HANDSHAKE)) {
+        let keep = d.buffering && !(d.hs_dropped && d.cur_type == Some(HANDSHAKE));
+        if keep && d.body.is_empty() && take == d.body_left {
+            // The whole body is in these bytes (most handshake records): read where it lies,
+            // not copied. (The header scan below only matters for a body that comes in parts:
+            // the messages of this one are all seen in this frame.)
+            d.body_left = 0;
+            self.end_record(from, frame, rec, bytes.get(..take));
+            return take;
+        }
+        if keep {
             d.body
                 .extend_from_slice(bytes.get(..take).unwrap_or_default());
             if d.cur_type == Some(HANDSHAKE) && !d.v2 && !d.encrypted {
@@ -411,12 +420,20 @@ impl TlsFlow {
         }
         d.body_left -= take;
         if d.body_left == 0 {
-            self.end_record(from, frame, rec);
+            self.end_record(from, frame, rec, None);
         }
         take
     }
 
-    fn end_record(&mut self, from: Sender, frame: u64, rec: &mut Negotiation) {
+    /// The record being read is complete: its body is `whole` when it was not buffered (it lay
+    /// in one piece in the bytes delivered), else what was buffered.
+    fn end_record(
+        &mut self,
+        from: Sender,
+        frame: u64,
+        rec: &mut Negotiation,
+        whole: Option<&[u8]>,
+    ) {
         let i = idx(from);
         let Some(d) = self.dirs.get_mut(i) else {
             return;
@@ -426,14 +443,15 @@ impl TlsFlow {
         let v2 = std::mem::take(&mut d.v2);
         let buffered = d.buffering;
         let encrypted = d.encrypted;
-        let body = std::mem::take(&mut d.body);
+        let kept = std::mem::take(&mut d.body);
+        let body = whole.unwrap_or(&kept);
         let mut hdr = std::mem::take(&mut d.hdr);
         d.at_start = false;
         if v2 {
-            hdr.extend_from_slice(&body);
+            hdr.extend_from_slice(body);
             self.sslv2_record(from, &hdr, frame, rec);
         } else if ty == ALERT && buffered && body.len() == 2 {
-            self.plain_alerts(from, &body, frame, rec);
+            self.plain_alerts(from, body, frame, rec);
         } else if ty == ALERT && buffered && encrypted && is_null_cipher(rec) {
             // A NULL-cipher suite "encrypts" nothing: the alert is in the clear, followed by
             // its MAC.
@@ -443,11 +461,11 @@ impl TlsFlow {
         } else {
             match ty {
                 HANDSHAKE if self.dirs.get(i).is_some_and(|d| d.hs_dropped) => {}
-                HANDSHAKE => self.handshake_bytes(from, &body, frame, rec),
+                HANDSHAKE => self.handshake_bytes(from, body, frame, rec),
                 CCS => self.change_cipher_spec(from, rec),
                 // A plaintext alert is 2 bytes. A longer alert record is an encrypted one whose
                 // ChangeCipherSpec was not seen (lost to a gap or truncation).
-                ALERT if body.len() == 2 => self.plain_alerts(from, &body, frame, rec),
+                ALERT if body.len() == 2 => self.plain_alerts(from, body, frame, rec),
                 ALERT => {
                     if let Some(d) = self.dirs.get_mut(i) {
                         d.encrypted = true;
@@ -458,7 +476,7 @@ impl TlsFlow {
             }
         }
         if let Some(d) = self.dirs.get_mut(i) {
-            d.body = body; // keep the allocation
+            d.body = kept; // keep the allocation
             d.body.clear();
             d.hdr = hdr;
             d.hdr.clear();

@@ -11,3 +11,4 @@ mod live;
 mod read;
 mod support;
 mod threads;
+mod tls_cuts;
