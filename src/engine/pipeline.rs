@@ -522,7 +522,8 @@ impl Split {
 
 /// What a table of a sharded run (a worker's or the reader's own) can pass on once the
 /// capture has got to `clock`, with `next` the next frame's key: flows timed out by then
-/// finished, records analysed and rendered.
+/// finished, their records made by `make` (analysed and rendered by a worker, analysed only by
+/// the reading thread).
 fn pass<'c, T>(
     table: &mut FlowTable,
     fin: &mut Finisher<'c>,
