@@ -325,6 +325,7 @@ pub(super) fn roles(
         }
     }
 }
+
 #[cfg(test)]
 mod tests {
     /// The layout's gaps are filled: as small as Rust's own layout of the same fields (which

@@ -246,18 +246,6 @@ pub struct Passed<T> {
     pub end: EndKey,
 }
 
-impl<T> Passed<T> {
-    /// The same, with each record mapped by `f`.
-    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Passed<U> {
-        Passed {
-            tls: self.tls,
-            done: self.done.into_iter().map(|(e, r)| (e, f(r))).collect(),
-            ids: self.ids,
-            end: self.end,
-        }
-    }
-}
-
 /// A finished record in the merge's heap, ordered so that the one that ends first is on top
 /// (ends are unique: they hold the flow's key).
 struct Waiting<T> {

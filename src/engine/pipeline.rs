@@ -118,10 +118,13 @@ struct Finisher<'a> {
     /// with room to spare had made 20,000 waiting records cost 160 MB).
     scratch: Rendered,
     written: u64,
+    /// Render each record as it is finished (a worker: rendering runs in parallel, and the
+    /// reading thread writes the bytes); else each waits analysed and is rendered when written.
+    ahead: bool,
 }
 
 impl<'a> Finisher<'a> {
-    fn new(ctx: &'a Context, render: Box<dyn Render>) -> Self {
+    fn new(ctx: &'a Context, render: Box<dyn Render>, ahead: bool) -> Self {
         Finisher {
             ctx,
             render,
@@ -130,27 +133,24 @@ impl<'a> Finisher<'a> {
                 ..Default::default()
             },
             written: 0,
+            ahead,
         }
     }
 
-    /// Analyses one finished record, to be rendered when it is written ([`Ready::Analysed`]).
-    fn analyse(&mut self, mut n: Negotiation) -> Ready {
+    /// Analyses one finished record, and renders it when the finisher renders ahead.
+    fn finish(&mut self, mut n: Negotiation) -> Ready {
         analysis::analyze(&mut n, self.ctx);
         self.written += 1;
-        Ready::Analysed(Box::new(n))
-    }
-
-    /// Analyses and renders one finished record (a worker's, which the reading thread writes).
-    fn finish(&mut self, mut n: Negotiation) -> Rendered {
-        analysis::analyze(&mut n, self.ctx);
+        if !self.ahead {
+            return Ready::Analysed(Box::new(n));
+        }
         self.render.render(&n, &mut self.scratch);
-        self.written += 1;
-        Rendered {
+        Ready::Rendered(Rendered {
             bytes: self.scratch.bytes.as_slice().to_vec(),
             id_at: self.scratch.id_at,
             id_len: self.scratch.id_len,
             tally: Tally::of(&n),
-        }
+        })
     }
 }
 
@@ -158,14 +158,14 @@ impl<'a> Finisher<'a> {
 enum Ready {
     /// Rendered by a worker (in parallel).
     Rendered(Rendered),
-    /// The reading thread's own, analysed: rendered into the finisher's scratch buffer when its
-    /// turn comes, right before the write. Rendered when finished, each had been copied out of
-    /// the scratch buffer and read back from memory when its turn came (records wait for the
-    /// ones that began before them). On the first 300 MB of the benchmark capture (cachegrind,
-    /// 2 MiB last level, `-j 1`): last-level misses 10.86 M -> 7.43 M, instructions 1,384 M ->
-    /// 1,360 M; the whole capture, five interleaved runs each, 2.08-2.24 s -> 1.92-1.96 s.
-    /// Waiting records hold about as much memory analysed as rendered (`gen_hostile.py`
-    /// captures: within a few MiB).
+    /// The reading thread's own (every record, with one thread), analysed: rendered into the
+    /// finisher's scratch buffer when its turn comes, right before the write. Rendered when
+    /// finished, each had been copied out of the scratch buffer and read back from memory when
+    /// its turn came (records wait for the ones that began before them). On the first 300 MB of
+    /// the benchmark capture (cachegrind, 2 MiB last level, `-j 1`): last-level misses 10.86 M
+    /// -> 7.43 M, instructions 1,384 M -> 1,360 M; the whole capture, five interleaved runs
+    /// each, 2.08-2.24 s -> 1.92-1.96 s. Waiting records hold about as much memory analysed as
+    /// rendered (`gen_hostile.py` captures: within a few MiB).
     Analysed(Box<Negotiation>),
 }
 
@@ -217,7 +217,7 @@ fn progress_of(front: &Frontend, input: usize, bytes: u64, flows: u64, tls: u64)
 fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Result<Outcome> {
     let mut front = Frontend::new(&job.opts.limits);
     let mut table = FlowTable::new(job.opts.clone());
-    let mut fin = Finisher::new(job.ctx, (job.render)());
+    let mut fin = Finisher::new(job.ctx, (job.render)(), false);
     let mut merge: Merge<Ready> = Merge::new(1);
     let mut out = Outcome::default();
     for (i, path) in paths.iter().enumerate() {
@@ -242,7 +242,7 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
             if frame.number % RELEASE_FRAMES == 0 {
                 let p = table
                     .order
-                    .pass(front.clock, front.next_key(), &mut |n| fin.analyse(n));
+                    .pass(front.clock, front.next_key(), &mut |n| fin.finish(n));
                 merge.accept(0, p);
                 if let Err(e) = release(&mut merge, sink, &mut fin) {
                     sink_err = Some(e);
@@ -266,7 +266,7 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
         if let Some(e) = sink_err {
             return Err(e);
         }
-        end_in_steps(&mut table, &mut fin, i, Finisher::analyse, &mut |step| {
+        end_in_steps(&mut table, &mut fin, i, &mut |step| {
             merge.accept(0, step.passed);
             release(&mut merge, sink, step.fin)
         })?;
@@ -432,7 +432,7 @@ enum ToWorker {
 struct FromWorker {
     /// The worker's table: 1 for the first worker (0 is the reader's own).
     worker: usize,
-    passed: Passed<Rendered>,
+    passed: Passed<Ready>,
     /// The worker's table counters so far.
     stats: Stats,
     /// Records it has finished so far.
@@ -522,23 +522,21 @@ impl Split {
 
 /// What a table of a sharded run (a worker's or the reader's own) can pass on once the
 /// capture has got to `clock`, with `next` the next frame's key: flows timed out by then
-/// finished, their records made by `make` (analysed and rendered by a worker, analysed only by
-/// the reading thread).
-fn pass<'c, T>(
+/// finished, their records finished by `fin` (analysed; a worker's also rendered).
+fn pass(
     table: &mut FlowTable,
-    fin: &mut Finisher<'c>,
-    make: fn(&mut Finisher<'c>, Negotiation) -> T,
+    fin: &mut Finisher<'_>,
     clock: Timestamp,
     next: OrderKey,
-) -> Passed<T> {
+) -> Passed<Ready> {
     table.advance(clock);
-    table.order.pass(clock, next, &mut |n| make(fin, n))
+    table.order.pass(clock, next, &mut |n| fin.finish(n))
 }
 
 /// One step of [`end_in_steps`].
-struct EndStep<'s, 'c, T> {
-    /// Its records, as the finisher made them, and the table's marks.
-    passed: Passed<T>,
+struct EndStep<'s, 'c> {
+    /// Its records, as the finisher finished them, and the table's marks.
+    passed: Passed<Ready>,
     /// The last step: every flow of the input finished, the marks final.
     last: bool,
     /// The table's counters after the step.
@@ -555,12 +553,11 @@ const END_STEP: usize = 1024;
 /// thousands of connections open, their records are written while the rest are finished,
 /// instead of all of them being held at once (60,000 stuck handshakes: 386 MiB at the end,
 /// 264 MiB before it, when they were finished together).
-fn end_in_steps<'c, T, E>(
+fn end_in_steps<'c, E>(
     table: &mut FlowTable,
     fin: &mut Finisher<'c>,
     input: usize,
-    make: fn(&mut Finisher<'c>, Negotiation) -> T,
-    each: &mut dyn FnMut(EndStep<'_, 'c, T>) -> Result<(), E>,
+    each: &mut dyn FnMut(EndStep<'_, 'c>) -> Result<(), E>,
 ) -> Result<(), E> {
     let open = table.open_in_order();
     let mut steps = open.chunks(END_STEP).peekable();
@@ -568,7 +565,7 @@ fn end_in_steps<'c, T, E>(
         table.end_flows(step);
         // The last step's records go with the final marks below.
         if let Some(&(upto, _)) = steps.peek().and_then(|next| next.first()) {
-            let passed = table.order.pass_ending(upto, &mut |n| make(fin, n));
+            let passed = table.order.pass_ending(upto, &mut |n| fin.finish(n));
             each(EndStep {
                 passed,
                 last: false,
@@ -581,7 +578,7 @@ fn end_in_steps<'c, T, E>(
     let passed = table
         .order
         .pass(Timestamp::MAX, OrderKey::end_of(input), &mut |n| {
-            make(fin, n)
+            fin.finish(n)
         });
     each(EndStep {
         passed,
@@ -600,7 +597,7 @@ fn worker(
     tx: mpsc::Sender<FromWorker>,
 ) {
     let mut table = FlowTable::new(opts);
-    let mut fin = Finisher::new(ctx, render());
+    let mut fin = Finisher::new(ctx, render(), true);
     for msg in rx {
         match msg {
             ToWorker::Batch(mut b) => {
@@ -626,7 +623,7 @@ fn worker(
                 // Its chunks released before the records are passed: the reader waits for
                 // free chunks no longer than it must.
                 b.clear();
-                let passed = pass(&mut table, &mut fin, Finisher::finish, b.clock, b.next);
+                let passed = pass(&mut table, &mut fin, b.clock, b.next);
                 let reply = FromWorker {
                     worker: id,
                     passed,
@@ -640,18 +637,17 @@ fn worker(
                 }
             }
             ToWorker::End(input) => {
-                let sent =
-                    end_in_steps(&mut table, &mut fin, input, Finisher::finish, &mut |step| {
-                        tx.send(FromWorker {
-                            worker: id,
-                            passed: step.passed,
-                            stats: step.stats.clone(),
-                            written: step.fin.written,
-                            spent: None,
-                            ended: step.last,
-                        })
-                        .map_err(|_| ())
-                    });
+                let sent = end_in_steps(&mut table, &mut fin, input, &mut |step| {
+                    tx.send(FromWorker {
+                        worker: id,
+                        passed: step.passed,
+                        stats: step.stats.clone(),
+                        written: step.fin.written,
+                        spent: None,
+                        ended: step.last,
+                    })
+                    .map_err(|_| ())
+                });
                 // The reader gone: nothing to send to any more.
                 if sent.is_err() {
                     return;
@@ -703,7 +699,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
         };
         let mut front = Frontend::new(&job.opts.limits);
         let mut own = FlowTable::new(opts_for(0));
-        let mut fin = Finisher::new(ctx, render());
+        let mut fin = Finisher::new(ctx, render(), false);
         let mut out = Outcome::default();
         for (i, path) in paths.iter().enumerate() {
             front.begin_input(i);
@@ -742,7 +738,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                 }
                 bytes += frame.data.len() as u64 + 16;
                 if frame.number % RELEASE_FRAMES == 0 {
-                    let p = pass(&mut own, &mut fin, Finisher::analyse, clock, next);
+                    let p = pass(&mut own, &mut fin, clock, next);
                     d.merge.accept(0, p);
                 }
                 if frame.number % SYNC_FRAMES == 0 {
@@ -776,7 +772,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                 return Err(e);
             }
             // The workers end their parts meanwhile; what they pass is written as it comes.
-            end_in_steps(&mut own, &mut fin, i, Finisher::analyse, &mut |step| {
+            end_in_steps(&mut own, &mut fin, i, &mut |step| {
                 d.merge.accept(0, step.passed);
                 d.drain(sink, step.fin)
             })?;
@@ -845,7 +841,7 @@ impl Dispatch {
         if let Some(x) = self.written.get_mut(r.worker.wrapping_sub(1)) {
             *x = r.written;
         }
-        self.merge.accept(r.worker, r.passed.map(Ready::Rendered));
+        self.merge.accept(r.worker, r.passed);
         if let Some(b) = r.spent.filter(|_| self.pool.len() < 4 * self.to.len()) {
             self.pool.push(b);
         }
@@ -1054,28 +1050,22 @@ mod tests {
         let ctx = Context::default();
         let (render, _sink) =
             crate::report::for_format(crate::report::Format::Jsonl, Box::new(io::sink()), false);
-        let mut fin = Finisher::new(&ctx, render());
+        let mut fin = Finisher::new(&ctx, render(), true);
         let mut steps = Vec::new();
         let mut last_mark = None;
-        let ended = end_in_steps(
-            &mut table,
-            &mut fin,
-            0,
-            Finisher::finish,
-            &mut |step| -> Result<(), ()> {
-                let p = &step.passed;
-                // Every record of a step is below its marks, and above the step before's.
-                for (e, _) in &p.done {
-                    assert!(*e < p.end, "{e:?} before {:?}", p.end);
-                    if let Some(m) = last_mark {
-                        assert!(*e >= m);
-                    }
+        let ended = end_in_steps(&mut table, &mut fin, 0, &mut |step| -> Result<(), ()> {
+            let p = &step.passed;
+            // Every record of a step is below its marks, and above the step before's.
+            for (e, _) in &p.done {
+                assert!(*e < p.end, "{e:?} before {:?}", p.end);
+                if let Some(m) = last_mark {
+                    assert!(*e >= m);
                 }
-                last_mark = Some(p.end);
-                steps.push((p.done.len(), p.tls.len(), step.last));
-                Ok(())
-            },
-        );
+            }
+            last_mark = Some(p.end);
+            steps.push((p.done.len(), p.tls.len(), step.last));
+            Ok(())
+        });
         assert_eq!(ended, Ok(()));
         // Found to be TLS while the capture was read, finished END_STEP at a time.
         assert_eq!(
