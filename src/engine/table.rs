@@ -157,62 +157,68 @@ impl FlowTable {
             pending,
         } = self;
         let opts: &EngineOptions = opts;
-        let input = *input;
         let key = FlowKey::of(seg.src, seg.dst);
-        // Most packets belong to a known connection and are not a SYN: one look-up, and for a
-        // decided flow's packet inside a record nothing more (see `touch`).
-        let mut known = false;
-        if !seg.flags.syn {
-            if let Some(conn) = flows.get_mut(&key) {
+        let mut t = Shared {
+            opts,
+            order,
+            stats,
+            held,
+            timers,
+            pending,
+            input: *input,
+        };
+        // Most packets belong to a known connection: one look-up, and for a decided flow's
+        // packet inside a record nothing more (see `touch`). The connection is followed where
+        // it was found: looking it up again cost a twentieth of a run's instructions.
+        let after = match flows.get_mut(&key) {
+            Some(conn) if !reuses_ports(conn, seg) => {
                 if touch(conn, seg, f) {
                     return;
                 }
-                known = true;
+                follow(conn, key, seg, f, clock, &mut t)
             }
-        }
-        if !known {
-            // Not in the table yet, or a SYN: closed connections' stragglers, port reuse, a new
-            // entry.
-            if !flows.contains_key(&key) && closed.contains(&key) {
-                if seg.flags.syn && !seg.flags.ack {
-                    closed.remove(&key);
-                } else {
-                    return;
+            found => {
+                // A new SYN on a finished connection starts a new flow (port reuse); else a
+                // closed connection's stragglers are ignored, and anything else opens a flow.
+                if found.is_some() {
+                    if let Some(c) = flows.remove(&key) {
+                        finish_conn(c, clock, t.order, t.stats, t.held);
+                    }
+                } else if closed.contains(&key) {
+                    if seg.flags.syn && !seg.flags.ack {
+                        closed.remove(&key);
+                    } else {
+                        return;
+                    }
                 }
-            }
-            // A new SYN on a finished connection starts a new flow (port reuse).
-            let reuse = seg.flags.syn
-                && !seg.flags.ack
-                && flows
-                    .get(&key)
-                    .is_some_and(|c| c.closed() || (c.syn_seen && c.addr[0] != seg.src));
-            if reuse {
-                if let Some(c) = flows.remove(&key) {
-                    finish_conn(c, clock, order, stats, held);
-                }
-            }
-            if !flows.contains_key(&key) {
                 if flows.len() >= opts.table_share(opts.limits.max_flows).max(1) {
-                    evict_idlest(flows, timers, order, stats, held, clock, Evict::Count);
+                    evict_idlest(
+                        flows,
+                        t.timers,
+                        t.order,
+                        t.stats,
+                        t.held,
+                        clock,
+                        Evict::Count,
+                    );
                 }
                 let seq = *next_seq;
                 *next_seq += 1;
                 let order_key = OrderKey {
-                    input,
+                    input: t.input,
                     frame: f.number,
                 };
-                order.open(order_key, f.ts);
+                t.order.open(order_key, f.ts);
                 let due =
                     Timestamp::new(f.ts.secs.saturating_add(opts.limits.idle_timeout_secs), 0);
-                compact_timers(timers, flows);
-                timers.push(Reverse((due, seq, key)));
-                stats.tcp_flows += 1;
-                flows.insert(
-                    key,
+                compact_timers(t.timers, flows);
+                t.timers.push(Reverse((due, seq, key)));
+                t.stats.tcp_flows += 1;
+                let conn = flows.entry(key).or_insert_with(|| {
                     Box::new(Conn {
                         seq,
                         key: order_key,
-                        input,
+                        input: t.input,
                         first_frame: f.number,
                         first_ts: f.ts,
                         last_ts: f.ts,
@@ -241,114 +247,162 @@ impl FlowTable {
                         ooo_noted: [false; 2],
                         truncated: 0,
                         first_truncated: 0,
-                    }),
-                );
-            }
-        }
-        let Some(conn) = flows.get_mut(&key) else {
-            return;
-        };
-        if !known && touch(conn, seg, f) {
-            return;
-        }
-        let side = usize::from(conn.addr[0] != seg.src);
-        let other = 1 - side;
-        if !conn.not_tls && !conn.reported {
-            let data_seq = if seg.flags.syn {
-                seg.seq.wrapping_add(1)
-            } else {
-                seg.seq
-            };
-            feed(conn, side, f, opts, &mut |r, cb| {
-                r.push(
-                    data_seq,
-                    seg.payload,
-                    f.number,
-                    opts.limits.max_ooo_bytes,
-                    cb,
-                )
-            });
-            if seg.flags.ack {
-                feed(conn, other, f, opts, &mut |r, cb| {
-                    r.peer_ack(seg.ack, f.number, cb)
+                    })
                 });
-            }
-        }
-        if !conn.determined {
-            if conn.tls.is_some() {
-                conn.determined = true;
-                let at = OrderKey {
-                    input,
-                    frame: f.number,
-                };
-                conn.key = order.tls(conn.key, conn.first_ts, at, clock);
-                if opts.report_when_decided {
-                    let deadline = Timestamp::new(
-                        f.ts.secs.saturating_add(opts.decide_timeout_secs),
-                        f.ts.nanos,
-                    );
-                    pending.push_back((key, conn.seq, deadline));
+                if touch(conn, seg, f) {
+                    return;
                 }
-            } else if conn.not_tls {
-                conn.determined = true;
-                stats.limits_hit.max_probe_bytes += 1;
-                order.not_tls(conn.key);
+                follow(conn, key, seg, f, clock, &mut t)
             }
-        }
-        if seg.flags.fin {
-            if let Some(r) = conn.reasm.get_mut(side) {
-                r.fin(seg.seq, seg.payload.len());
-            }
-            if !conn.fin.get(side).copied().unwrap_or(true) {
-                if let Some(x) = conn.fin.get_mut(side) {
-                    *x = true;
-                }
-                feed(conn, side, f, opts, &mut |r, cb| r.flush(cb));
-                close(conn, side, CloseKind::Fin, f.number);
-                // Half-closed: a shorter timeout from now on. Not when this FIN (or an RST with
-                // it) closes the connection, which then leaves the table below: the entry would
-                // only wait in the heap to be found stale (half of a short flow's timer work).
-                if !conn.closed() && !seg.flags.rst {
-                    timers.push(Reverse((deadline(conn, &opts.limits), conn.seq, key)));
-                }
-            }
-        }
-        if seg.flags.rst {
-            conn.rst = true;
-            feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
-            feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
-            close(conn, side, CloseKind::Rst, f.number);
-        }
-        if conn.closed() {
-            if let Some(c) = flows.remove(&key) {
-                finish_conn(c, clock, order, stats, held);
-            }
-            closed.insert(key);
-            return;
-        } else if conn.not_tls {
-            conn.reasm = [Reassembler::default(), Reassembler::default()];
-        } else if opts.report_when_decided
-            && !conn.reported
-            && conn.tls.as_ref().is_some_and(|t| t.decided())
-        {
-            report_early(conn, order, stats, held, None);
-            return;
-        }
-        account(conn, held);
-        if held.buffers > opts.table_share(opts.limits.max_total_buffered) {
-            over_budget(conn, f, opts, stats, held);
-        }
-        // The flows' state over its share of `--max-flow-memory`: the oldest flows are
-        // finished early (this one too, if it is the oldest), as for `--max-flows`.
-        let limit = opts.table_share(opts.limits.max_flow_memory);
-        let why = Evict::Memory {
-            limit: opts.limits.max_flow_memory,
         };
-        while held.state > limit
-            && flows.len() > 1
-            && evict_idlest(flows, timers, order, stats, held, clock, why)
-        {}
+        match after {
+            After::Closed => {
+                if let Some(c) = flows.remove(&key) {
+                    finish_conn(c, clock, t.order, t.stats, t.held);
+                }
+                closed.insert(key);
+            }
+            After::Reported => {}
+            After::Open => {
+                // The flows' state over its share of `--max-flow-memory`: the oldest flows are
+                // finished early (this one too, if it is the oldest), as for `--max-flows`.
+                let limit = opts.table_share(opts.limits.max_flow_memory);
+                let why = Evict::Memory {
+                    limit: opts.limits.max_flow_memory,
+                };
+                while t.held.state > limit
+                    && flows.len() > 1
+                    && evict_idlest(flows, t.timers, t.order, t.stats, t.held, clock, why)
+                {
+                }
+            }
+        }
     }
+}
+
+/// What [`follow`] needs of its table besides the connection.
+struct Shared<'t> {
+    opts: &'t EngineOptions,
+    order: &'t mut Tracker,
+    stats: &'t mut Stats,
+    held: &'t mut Held,
+    timers: &'t mut BinaryHeap<Reverse<(Timestamp, u64, FlowKey)>>,
+    pending: &'t mut VecDeque<(FlowKey, u64, Timestamp)>,
+    input: usize,
+}
+
+/// What is left to do with a connection once [`follow`] has fed it a segment.
+enum After {
+    /// Closed (FIN both ways, RST): it leaves the table.
+    Closed,
+    /// Reported as soon as its handshake was decided: nothing more.
+    Reported,
+    /// Still open: the table may be over its memory limit.
+    Open,
+}
+
+/// A SYN (not a SYN-ACK) on a connection that is closed, or whose SYN came from the other end:
+/// the ports are reused by a new connection.
+fn reuses_ports(conn: &Conn, seg: &TcpSegment<'_>) -> bool {
+    seg.flags.syn && !seg.flags.ack && (conn.closed() || (conn.syn_seen && conn.addr[0] != seg.src))
+}
+
+/// Follows one segment of `conn` (keyed `key`) that [`touch`] has counted: reassembles, feeds TLS, closes
+/// and accounts for buffered bytes.
+fn follow(
+    conn: &mut Conn,
+    key: FlowKey,
+    seg: &TcpSegment<'_>,
+    f: FrameCtx,
+    clock: Timestamp,
+    t: &mut Shared<'_>,
+) -> After {
+    let opts = t.opts;
+    let side = usize::from(conn.addr[0] != seg.src);
+    let other = 1 - side;
+    if !conn.not_tls && !conn.reported {
+        let data_seq = if seg.flags.syn {
+            seg.seq.wrapping_add(1)
+        } else {
+            seg.seq
+        };
+        feed(conn, side, f, opts, &mut |r, cb| {
+            r.push(
+                data_seq,
+                seg.payload,
+                f.number,
+                opts.limits.max_ooo_bytes,
+                cb,
+            )
+        });
+        if seg.flags.ack {
+            feed(conn, other, f, opts, &mut |r, cb| {
+                r.peer_ack(seg.ack, f.number, cb)
+            });
+        }
+    }
+    if !conn.determined {
+        if conn.tls.is_some() {
+            conn.determined = true;
+            let at = OrderKey {
+                input: t.input,
+                frame: f.number,
+            };
+            conn.key = t.order.tls(conn.key, conn.first_ts, at, clock);
+            if opts.report_when_decided {
+                let deadline = Timestamp::new(
+                    f.ts.secs.saturating_add(opts.decide_timeout_secs),
+                    f.ts.nanos,
+                );
+                t.pending.push_back((key, conn.seq, deadline));
+            }
+        } else if conn.not_tls {
+            conn.determined = true;
+            t.stats.limits_hit.max_probe_bytes += 1;
+            t.order.not_tls(conn.key);
+        }
+    }
+    if seg.flags.fin {
+        if let Some(r) = conn.reasm.get_mut(side) {
+            r.fin(seg.seq, seg.payload.len());
+        }
+        if !conn.fin.get(side).copied().unwrap_or(true) {
+            if let Some(x) = conn.fin.get_mut(side) {
+                *x = true;
+            }
+            feed(conn, side, f, opts, &mut |r, cb| r.flush(cb));
+            close(conn, side, CloseKind::Fin, f.number);
+            // Half-closed: a shorter timeout from now on. Not when this FIN (or an RST with
+            // it) closes the connection, which then leaves the table below: the entry would
+            // only wait in the heap to be found stale (half of a short flow's timer work).
+            if !conn.closed() && !seg.flags.rst {
+                t.timers
+                    .push(Reverse((deadline(conn, &opts.limits), conn.seq, key)));
+            }
+        }
+    }
+    if seg.flags.rst {
+        conn.rst = true;
+        feed(conn, 0, f, opts, &mut |r, cb| r.flush(cb));
+        feed(conn, 1, f, opts, &mut |r, cb| r.flush(cb));
+        close(conn, side, CloseKind::Rst, f.number);
+    }
+    if conn.closed() {
+        return After::Closed;
+    } else if conn.not_tls {
+        conn.reasm = [Reassembler::default(), Reassembler::default()];
+    } else if opts.report_when_decided
+        && !conn.reported
+        && conn.tls.as_ref().is_some_and(|t| t.decided())
+    {
+        report_early(conn, t.order, t.stats, t.held, None);
+        return After::Reported;
+    }
+    account(conn, t.held);
+    if t.held.buffers > opts.table_share(opts.limits.max_total_buffered) {
+        over_budget(conn, f, opts, t.stats, t.held);
+    }
+    After::Open
 }
 
 /// The table holds more than its share of `--max-buffered` after a segment of `conn`: that
