@@ -97,7 +97,7 @@ impl Conn {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FrameCtx {
     pub(crate) number: u64,
     pub(crate) ts: Timestamp,
