@@ -12,8 +12,26 @@ use std::net::SocketAddr;
 /// Per-direction detection state.
 #[derive(Debug, Default)]
 pub(super) struct Probe {
-    pub(super) detected: bool,
+    /// Bytes looked at without finding TLS.
     pub(super) bytes: u64,
+    /// The start of the stream so far, when too short to tell ([`detect::may_start`]): it is
+    /// classified again joined to the next bytes, and given to the TLS layer with them.
+    head: [u8; detect::HELLO_PREFIX - 1],
+    head_len: u8,
+    pub(super) detected: bool,
+}
+
+impl Probe {
+    /// Keeps `b` (at most [`detect::HELLO_PREFIX`] - 1 bytes, else nothing) as the head.
+    fn hold(&mut self, b: &[u8]) {
+        match self.head.get_mut(..b.len()) {
+            Some(head) => {
+                head.copy_from_slice(b);
+                self.head_len = b.len() as u8;
+            }
+            None => self.head_len = 0,
+        }
+    }
 }
 
 /// [`Conn::budget_hit`]: held out-of-order segments were released.
@@ -144,8 +162,24 @@ pub(super) fn feed(
     let mut cb = |ev: StreamEvent<'_>| match ev {
         StreamEvent::Data { bytes, frame } => {
             let Some(p) = probe.get_mut(side) else { return };
+            // With a head held, what is classified and given to the TLS layer is the head and
+            // these bytes together (one delivery, in the frame that completed it).
+            let joined: Vec<u8>;
+            let mut seen = bytes;
             if !p.detected {
-                match detect::classify(bytes) {
+                let held = p.head.get(..usize::from(p.head_len)).unwrap_or_default();
+                p.head_len = 0;
+                if !held.is_empty() {
+                    joined = [held, bytes].concat();
+                    seen = &joined;
+                }
+                let mut start = detect::classify(seen);
+                if start.is_none() && seen.len() > bytes.len() && !detect::may_start(seen) {
+                    // The head was not TLS after all: these bytes may start it on their own.
+                    seen = bytes;
+                    start = detect::classify(seen);
+                }
+                match start {
                     Some(start) => {
                         p.detected = true;
                         if tls.is_none() {
@@ -184,6 +218,9 @@ pub(super) fn feed(
                     }
                     None => {
                         p.bytes += bytes.len() as u64;
+                        if detect::may_start(seen) {
+                            p.hold(seen);
+                        }
                         let limit = opts.limits.max_probe_bytes;
                         let [a, b] = &*probe;
                         if tls.is_none() && (a.bytes > limit || b.bytes > limit) {
@@ -199,7 +236,7 @@ pub(super) fn feed(
                 Sender::Server
             };
             if let (Some(t), Some(n)) = (tls.as_mut(), rec.as_mut()) {
-                t.data(sender, bytes, frame, n);
+                t.data(sender, seen, frame, n);
             }
         }
         StreamEvent::Gap {
@@ -208,6 +245,10 @@ pub(super) fn feed(
             over_limit,
             ..
         } => {
+            // A head held is not followed by the bytes after the gap.
+            if let Some(p) = probe.get_mut(side) {
+                p.head_len = 0;
+            }
             let sender = if Some(side) == *client_side {
                 Sender::Client
             } else {

@@ -80,6 +80,57 @@ fn classify_sslv2(b: &[u8]) -> Option<Start> {
     }
 }
 
+/// Bytes [`classify`] may need to tell a hello: a record header and the handshake type (6), an
+/// SSLv2 ServerHello's fixed fields (7).
+pub const HELLO_PREFIX: usize = 7;
+
+/// True when `b`, which [`classify`] did not take, is shorter than [`HELLO_PREFIX`] and could
+/// still be the start of a TLS record or an SSLv2 hello cut short by its segment: the caller
+/// keeps it and classifies it joined to the bytes that follow. Some stacks, and the DPI-evasion
+/// tools that split a ClientHello after its first byte or two, send less than a header first.
+pub fn may_start(b: &[u8]) -> bool {
+    !b.is_empty() && b.len() < HELLO_PREFIX && (may_start_record(b) || may_start_sslv2(b))
+}
+
+/// `b` is the start of a plausible record header (with six bytes, of a record [`classify`]
+/// needs whole: a handshake record's type is known by then).
+fn may_start_record(b: &[u8]) -> bool {
+    let at = |i: usize, ok: fn(u8) -> bool| b.get(i).is_none_or(|&x| ok(x));
+    let length_ok = match (b.get(3), b.get(4)) {
+        (Some(&hi), Some(&lo)) => {
+            let len = usize::from(hi) << 8 | usize::from(lo);
+            len > 0 && len <= MAX_RECORD_BODY
+        }
+        _ => true,
+    };
+    at(0, |t| (20..=24).contains(&t))
+        && at(1, |major| major == 3)
+        && at(2, |minor| minor <= 4)
+        && length_ok
+        && (b.len() < 6 || b.first() != Some(&22))
+}
+
+/// `b` is the start of an SSLv2 ClientHello or ServerHello as [`classify_sslv2`] takes them.
+fn may_start_sslv2(b: &[u8]) -> bool {
+    let Some(&h0) = b.first() else {
+        return false;
+    };
+    if h0 & 0x80 == 0 {
+        return false;
+    }
+    let len = b
+        .get(1)
+        .map(|&h1| usize::from(h0 & 0x7f) << 8 | usize::from(h1));
+    let long = |min: usize| len.is_none_or(|l| l >= min);
+    match b.get(2) {
+        None => long(9),
+        // The version byte decides a ClientHello: with it, `classify` has had its say.
+        Some(1) => b.len() < 4 && long(9),
+        Some(4) => long(11) && b.get(3).is_none_or(|&h| h <= 1) && b.get(5).is_none_or(|&v| v == 0),
+        Some(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +169,44 @@ mod tests {
         assert_eq!(classify(&b), Some(Start::OtherRecord));
         b.extend_from_slice(b"junk!");
         assert_eq!(classify(&b), None);
+    }
+
+    #[test]
+    fn a_hello_cut_short_may_start_tls_until_classify_can_tell() {
+        let tls = [22, 3, 1, 0, 200, 1, 0, 0, 196];
+        let v2_client = [0x80, 0x2e, 1, 3, 1, 0, 0x15];
+        let v2_server = [0x83, 0x10, 4, 0, 1, 0, 2, 0, 0x30];
+        for hello in [&tls[..], &v2_client, &v2_server] {
+            assert!(classify(hello).is_some(), "{hello:02x?}");
+            for cut in 1..HELLO_PREFIX {
+                let head = &hello[..cut];
+                // Either classify tells already, or the head is kept for more.
+                assert!(
+                    classify(head).is_some() || may_start(head),
+                    "{hello:02x?} cut after {cut}"
+                );
+            }
+        }
+        // A mid-stream record header cut short is kept too; whole, it is classified.
+        assert!(may_start(&[23, 3, 3, 0]));
+        assert!(may_start(&[23, 3, 3, 0, 2, 0xaa]));
+        for not in [
+            &b"GET / HTTP/1.1"[..6],
+            &[22, 2],
+            &[22, 3, 5],
+            &[22, 3, 3, 0, 0],
+            &[22, 3, 3, 0x48, 0x01],
+            // A handshake record of an unknown type: classify has seen all it needs.
+            &[22, 3, 3, 0, 5, 99],
+            &[0x80, 0x05],
+            &[0x80, 0x2e, 7],
+            &[0x80, 0x2e, 1, 9],
+            &[0x83, 0x10, 4, 2],
+            &[0x83, 0x10, 4, 0, 1, 1],
+            &[],
+        ] {
+            assert!(classify(not).is_none() && !may_start(not), "{not:02x?}");
+        }
+        assert!(!may_start(&tls[..HELLO_PREFIX]), "long enough to classify");
     }
 }

@@ -3,9 +3,10 @@
 //! agree. Each real capture's first connection is fed as captured (segment by segment), with
 //! each direction's consecutive segments joined (whole records, several at a time), and in
 //! pieces of 1 to 7 bytes (no record whole), all under one frame number; the records must be
-//! equal. The first 8 bytes of each direction stay in one piece: an SSLv2-compatible
-//! ClientHello is recognised by its first delivery (no TCP stack sends less than its first 8
-//! bytes in a segment; cut after 1 byte, it is taken for a bad TLS record header).
+//! equal. The first 8 bytes of each direction stay in one piece: the TLS layer recognises an
+//! SSLv2-compatible ClientHello by its first delivery, and the connection's detection gives it
+//! the start of a stream cut into smaller segments in one piece (the last test here checks
+//! that through the whole program).
 
 use crate::support::testdata;
 use std::net::SocketAddr;
@@ -106,4 +107,165 @@ fn records_whole_or_in_pieces_make_the_same_record() {
         }
     }
     assert!(handshakes >= 30, "{handshakes} ClientHellos read");
+}
+
+/// A classic pcap's frames: (record header, frame bytes).
+fn pcap_frames(file: &[u8]) -> Vec<([u8; 16], Vec<u8>)> {
+    let mut frames = Vec::new();
+    let mut rest = &file[24..];
+    while rest.len() >= 16 {
+        let hdr: [u8; 16] = rest[..16].try_into().unwrap();
+        let len = u32::from_le_bytes(hdr[8..12].try_into().unwrap()) as usize;
+        frames.push((hdr, rest[16..16 + len].to_vec()));
+        rest = &rest[16 + len..];
+    }
+    frames
+}
+
+/// Where an Ethernet/IPv4/TCP frame's IP header, TCP header and payload start.
+fn tcp_offsets(frame: &[u8]) -> Option<(usize, usize, usize)> {
+    if frame.get(12..14)? != [8, 0] || frame.get(23)? != &6 {
+        return None;
+    }
+    let ip = 14;
+    let tcp = ip + usize::from(frame[ip] & 0x0f) * 4;
+    let payload = tcp + usize::from(frame.get(tcp + 12)? >> 4) * 4;
+    Some((ip, tcp, payload))
+}
+
+/// `file` with the first segment carrying data in each direction of its first TCP connection
+/// sent as 1-byte segments for its first 6 bytes, then one with the rest (same time stamp,
+/// sequence numbers and IPv4 lengths to match; checksums are not checked by tlsnoop).
+fn hello_cut_after_each_byte(file: &[u8]) -> Vec<u8> {
+    let mut out = file[..24].to_vec();
+    let mut first: Option<Vec<u8>> = None;
+    let mut cut = [false; 2];
+    for (hdr, frame) in pcap_frames(file) {
+        let mut pieces = vec![frame.clone()];
+        if let Some((ip, tcp, payload)) = tcp_offsets(&frame) {
+            let ends = frame[ip + 12..ip + 20].to_vec();
+            let conn = first.get_or_insert_with(|| ends.clone());
+            let side = if ends == *conn {
+                Some(0)
+            } else if ends[4..] == conn[..4] && ends[..4] == conn[4..] {
+                Some(1)
+            } else {
+                None
+            };
+            let data = &frame[payload..];
+            if let Some(side) = side.filter(|&s| !cut[s] && data.len() > 6) {
+                cut[side] = true;
+                let seq = u32::from_be_bytes(frame[tcp + 4..tcp + 8].try_into().unwrap());
+                let mut bounds: Vec<usize> = (0..=6).collect();
+                bounds.push(data.len());
+                pieces = bounds
+                    .windows(2)
+                    .map(|w| {
+                        let mut f = frame[..payload].to_vec();
+                        f.extend_from_slice(&data[w[0]..w[1]]);
+                        let ip_len = (f.len() - ip) as u16;
+                        f[ip + 2..ip + 4].copy_from_slice(&ip_len.to_be_bytes());
+                        let s = seq.wrapping_add(w[0] as u32);
+                        f[tcp + 4..tcp + 8].copy_from_slice(&s.to_be_bytes());
+                        f
+                    })
+                    .collect();
+            }
+        }
+        for p in pieces {
+            let mut h = hdr;
+            let len = (p.len() as u32).to_le_bytes();
+            h[8..12].copy_from_slice(&len);
+            h[12..16].copy_from_slice(&len);
+            out.extend_from_slice(&h);
+            out.extend_from_slice(&p);
+        }
+    }
+    assert!(cut[0], "a segment with data from the client");
+    out
+}
+
+/// A record with what depends on frame numbers and packet counts taken out: keys naming
+/// frames, the id (the first frame), findings' evidence frames, the traffic counts, and the
+/// number after "frame " in texts.
+fn without_frames(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| {
+                    !k.contains("frame") && !["id", "traffic", "evidence"].contains(&k.as_str())
+                })
+                .map(|(k, v)| (k.clone(), without_frames(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_frames).collect()),
+        Value::String(s) => {
+            let mut out = String::new();
+            let mut rest = s.as_str();
+            while let Some(at) = rest.find("frame ") {
+                let (head, tail) = rest.split_at(at + "frame ".len());
+                out.push_str(head);
+                let digits =
+                    tail.len() - tail.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                if digits > 0 {
+                    out.push('N');
+                }
+                rest = &tail[digits..];
+            }
+            out.push_str(rest);
+            Value::String(out)
+        }
+        v => v.clone(),
+    }
+}
+
+/// The first record tlsnoop writes for `file` (null if none).
+fn first_record(name: &str, file: &[u8]) -> serde_json::Value {
+    let path = std::env::temp_dir().join(format!("tlsnoop-cuts-{}-{name}", std::process::id()));
+    std::fs::write(&path, file).unwrap();
+    let out = crate::support::tlsnoop(&["read", "--format", "jsonl", "-q", path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match out.stdout.split(|&b| b == b'\n').next() {
+        Some(line) if !line.is_empty() => {
+            serde_json::from_slice(line).unwrap_or_else(|e| panic!("{name}: {e}"))
+        }
+        // Not TLS (plain_http): no record.
+        _ => serde_json::Value::Null,
+    }
+}
+
+/// A hello whose first segment is a single byte (as DPI-evasion tools and some stacks send it)
+/// is recognised like the hello sent whole, in every real capture, SSLv2-compatible
+/// ClientHellos included: the start of each direction is held until it can be told.
+#[test]
+fn hellos_cut_after_their_first_bytes_are_read_as_sent_whole() {
+    let mut files: Vec<_> = std::fs::read_dir(testdata("real"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
+        .collect();
+    files.sort();
+    let mut hellos = 0;
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let file = std::fs::read(path).unwrap();
+        let want = first_record(&name, &file);
+        let got = first_record(&format!("cut-{name}"), &hello_cut_after_each_byte(&file));
+        assert_eq!(without_frames(&got), without_frames(&want), "{name}");
+        if want["client_hello"].is_object() {
+            hellos += 1;
+            assert!(
+                got["client_hello"]["frame"].as_u64() > want["client_hello"]["frame"].as_u64(),
+                "{name}: the cut hello has more frames before it"
+            );
+        }
+    }
+    assert!(hellos >= 30, "{hellos} ClientHellos read");
 }
