@@ -391,20 +391,16 @@ impl Batch {
         };
         self.bytes += seg.payload.len();
         let f = seg.flags;
-        let mut bits = 0;
-        for (set, bit) in [
-            (f.syn, SYN),
-            (f.ack, ACK),
-            (f.fin, FIN),
-            (f.rst, RST),
-            (f.psh, PSH),
-            (seg.truncated, TRUNCATED),
-            (matches!(seg.payload.first(), Some(0x14..=0x16)), RECORD),
-        ] {
-            if set {
-                bits |= bit;
-            }
-        }
+        // Without a branch per flag: a loop over (flag, bit) pairs was a tenth of what the
+        // reader spends on a segment it passes on.
+        let record = matches!(seg.payload.first(), Some(0x14..=0x16));
+        let mut bits = (u8::from(f.syn) * SYN)
+            | (u8::from(f.ack) * ACK)
+            | (u8::from(f.fin) * FIN)
+            | (u8::from(f.rst) * RST)
+            | (u8::from(f.psh) * PSH)
+            | (u8::from(seg.truncated) * TRUNCATED)
+            | (u8::from(record) * RECORD);
         let (src_ip, dst_ip) = match (seg.src, seg.dst) {
             (SocketAddr::V4(s), SocketAddr::V4(d)) => (s.ip().to_bits(), d.ip().to_bits()),
             (s, d) => {
@@ -801,13 +797,14 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
                     frame: frame.number.saturating_add(1),
                 };
                 if let Some(seg) = front.decode(frame) {
-                    match split.table_of(&FlowKey::of(seg.src, seg.dst)) {
+                    let key = FlowKey::of(seg.src, seg.dst);
+                    match split.table_of(&key) {
                         0 => {
                             let f = FrameCtx {
                                 number: frame.number,
                                 ts: frame.ts,
                             };
-                            own.segment(&seg, f, clock);
+                            own.segment_keyed(key, &seg, f, clock);
                         }
                         t => {
                             if let Some(b) = d.batches.get_mut(t - 1) {

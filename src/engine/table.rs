@@ -143,6 +143,18 @@ impl FlowTable {
     /// `clock` is the latest capture time seen so far (timestamps need not be in order): it
     /// decides whether a flow that shows TLS late is keyed by its first frame.
     pub(super) fn segment(&mut self, seg: &TcpSegment<'_>, f: FrameCtx, clock: Timestamp) {
+        self.segment_keyed(FlowKey::of(seg.src, seg.dst), seg, f, clock);
+    }
+
+    /// [`FlowTable::segment`] with the segment's key, `FlowKey::of(seg.src, seg.dst)`, already
+    /// made (the reading thread of a sharded run makes it to choose the table).
+    pub(super) fn segment_keyed(
+        &mut self,
+        key: FlowKey,
+        seg: &TcpSegment<'_>,
+        f: FrameCtx,
+        clock: Timestamp,
+    ) {
         self.advance(clock);
         let FlowTable {
             opts,
@@ -157,7 +169,6 @@ impl FlowTable {
             pending,
         } = self;
         let opts: &EngineOptions = opts;
-        let key = FlowKey::of(seg.src, seg.dst);
         let mut t = Shared {
             opts,
             order,
