@@ -74,7 +74,7 @@ pub fn run(a: LiveArgs) -> ExitCode {
     let format = match a.format {
         Format::Text => report::Format::LiveText,
         Format::Json => report::Format::Json,
-        Format::Jsonl => report::Format::Jsonl,
+        Format::Jsonl => report::Format::LiveJsonl,
     };
     let (make_render, sink) = report::for_format(format, out, color);
     let mut pcap_out = match &a.write_pcap {

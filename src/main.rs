@@ -115,6 +115,20 @@ impl Sink for FailWatch<'_> {
         }
         self.inner.flow(id, r)
     }
+    fn flow_analysed(
+        &mut self,
+        n: &tlsnoop::record::Negotiation,
+        render: &mut dyn tlsnoop::report::Render,
+        scratch: &mut Rendered,
+    ) -> io::Result<()> {
+        if self
+            .on
+            .is_some_and(|on| trips(&tlsnoop::report::Tally::of(n), on))
+        {
+            self.tripped = true;
+        }
+        self.inner.flow_analysed(n, render, scratch)
+    }
     fn finish(
         &mut self,
         inputs: &[tlsnoop::record::InputInfo],

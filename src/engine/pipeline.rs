@@ -177,10 +177,9 @@ fn release(
 ) -> io::Result<()> {
     merge.release(&mut |id, r| match r {
         Ready::Rendered(r) => sink.flow(id, &r),
-        Ready::Analysed(n) => {
-            fin.render.render(&n, &mut fin.scratch);
-            fin.scratch.tally = Tally::of(&n);
-            sink.flow(id, &fin.scratch)
+        Ready::Analysed(mut n) => {
+            n.id = id;
+            sink.flow_analysed(&n, &mut *fin.render, &mut fin.scratch)
         }
     })
 }

@@ -44,12 +44,17 @@ impl JsonRender {
 const ID_PREFIX: &[u8] = b"{\"id\":";
 
 impl Render for JsonRender {
-    fn render(&mut self, n: &Negotiation, out: &mut Rendered) {
-        out.bytes.clear();
+    fn append(&mut self, n: &Negotiation, out: &mut Rendered) {
+        let start = out.bytes.len();
         // Written by hand, byte for byte as serde_json would (see json_record.rs for why).
         super::json_record::write_record(n, &mut out.bytes);
-        debug_assert!(out.bytes.starts_with(ID_PREFIX), "id is the first key");
-        out.mark_id(ID_PREFIX.len(), n.id);
+        debug_assert!(
+            out.bytes
+                .get(start..)
+                .is_some_and(|b| b.starts_with(ID_PREFIX)),
+            "id is the first key"
+        );
+        out.mark_id(start + ID_PREFIX.len(), n.id);
         if self.newline {
             out.bytes.push(b'\n');
         }

@@ -77,11 +77,10 @@ fn verdict(n: &Negotiation) -> (String, Style) {
 }
 
 impl Render for LiveLineRender {
-    fn render(&mut self, n: &Negotiation, r: &mut Rendered) {
-        r.bytes.clear();
+    fn append(&mut self, n: &Negotiation, r: &mut Rendered) {
         let (v, style) = verdict(n);
         let (head, id_at) = head_and_id_at(n);
-        r.mark_id(id_at, n.id);
+        r.mark_id(r.bytes.len() + id_at, n.id);
         // Writing into a Vec cannot fail.
         let _ = if self.color {
             writeln!(

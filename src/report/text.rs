@@ -162,8 +162,7 @@ fn cert_line(i: usize, c: &CertInfo) -> String {
 }
 
 impl Render for TextRender {
-    fn render(&mut self, n: &Negotiation, out: &mut Rendered) {
-        out.bytes.clear();
+    fn append(&mut self, n: &Negotiation, out: &mut Rendered) {
         // Writing into a Vec cannot fail.
         let _ = self.block(n, out);
     }
@@ -178,7 +177,7 @@ impl TextRender {
         } else {
             String::new()
         };
-        r.mark_id(pre.len() + 1, n.id);
+        r.mark_id(r.bytes.len() + pre.len() + 1, n.id);
         let head = format!("#{}  {} → {}", n.id, n.client, n.server);
         let head = self.paint(bold, &head);
         let out = &mut r.bytes;
