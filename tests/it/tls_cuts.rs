@@ -57,14 +57,20 @@ fn record(client: Endpoint, server: Endpoint, pieces: &[(Sender, &[u8])]) -> ser
     serde_json::to_value(&rec).unwrap()
 }
 
-#[test]
-fn records_whole_or_in_pieces_make_the_same_record() {
+/// The captures of `testdata/real/`, by name.
+fn real_captures() -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(testdata("real"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
         .collect();
     files.sort();
+    files
+}
+
+#[test]
+fn records_whole_or_in_pieces_make_the_same_record() {
+    let files = real_captures();
     assert!(files.len() >= 30, "{} captures", files.len());
     let mut handshakes = 0;
     for path in &files {
@@ -241,17 +247,12 @@ fn first_record(name: &str, file: &[u8]) -> serde_json::Value {
     }
 }
 
-/// A hello whose first segment is a single byte (as DPI-evasion tools and some stacks send it)
-/// is recognised like the hello sent whole, in every real capture, SSLv2-compatible
+/// A hello whose first bytes come one per segment (DPI-evasion tools send the first byte or two
+/// of a ClientHello on their own) is recognised like the hello sent whole, in every real capture, SSLv2-compatible
 /// ClientHellos included: the start of each direction is held until it can be told.
 #[test]
 fn hellos_cut_after_their_first_bytes_are_read_as_sent_whole() {
-    let mut files: Vec<_> = std::fs::read_dir(testdata("real"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
-        .collect();
-    files.sort();
+    let files = real_captures();
     let mut hellos = 0;
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
