@@ -551,6 +551,11 @@ fn signature(out: &mut Vec<Finding>, certs: &[CertInfo], i: usize, c: &CertInfo)
     let (Some(sig), Some(j)) = (c.signature.as_deref(), c.issuer_index) else {
         return;
     };
+    // Most signatures verify: nothing to say, so nothing to format.
+    let unchecked = sig.strip_prefix("unsupported: ");
+    if sig != "invalid" && unchecked.is_none() {
+        return;
+    }
     let by = if j == i {
         "its own key".to_string()
     } else {
@@ -580,7 +585,7 @@ fn signature(out: &mut Vec<Finding>, certs: &[CertInfo], i: usize, c: &CertInfo)
             evidence,
             i,
         ));
-    } else if let Some(why) = sig.strip_prefix("unsupported: ") {
+    } else if let Some(why) = unchecked {
         out.push(finding(
             "cert.signature_unchecked",
             Severity::Info,
