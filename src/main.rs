@@ -108,25 +108,27 @@ struct FailWatch<'a> {
     tripped: bool,
 }
 
-impl Sink for FailWatch<'_> {
-    fn flow(&mut self, id: u64, r: &Rendered) -> io::Result<()> {
-        if self.on.is_some_and(|on| trips(&r.tally, on)) {
+impl FailWatch<'_> {
+    /// Notes a flow: `trips_on` says whether it trips the `--fail-on` given (asked only then).
+    fn watch(&mut self, trips_on: impl FnOnce(FailOn) -> bool) {
+        if self.on.is_some_and(trips_on) {
             self.tripped = true;
         }
+    }
+}
+
+impl Sink for FailWatch<'_> {
+    fn flow(&mut self, id: u64, r: &Rendered) -> io::Result<()> {
+        self.watch(|on| trips(&r.tally, on));
         self.inner.flow(id, r)
     }
     fn flow_analysed(
         &mut self,
         n: &tlsnoop::record::Negotiation,
-        render: &mut dyn tlsnoop::report::Render,
+        render: &mut dyn report::Render,
         scratch: &mut Rendered,
     ) -> io::Result<()> {
-        if self
-            .on
-            .is_some_and(|on| trips(&tlsnoop::report::Tally::of(n), on))
-        {
-            self.tripped = true;
-        }
+        self.watch(|on| trips(&Tally::of(n), on));
         self.inner.flow_analysed(n, render, scratch)
     }
     fn finish(
@@ -174,8 +176,9 @@ fn read(a: ReadArgs) -> ExitCode {
     // Records come out at hundreds of MB/s: 128 KiB writes them in few system calls (4,000 for
     // the benchmark's 525 MB) and stays in the cache while it fills; with 1 MiB, each record's
     // copy into it missed the cache (cachegrind with a 2 MiB last level, first 300 MB, `-j 1`:
-    // last-level data misses 12.61 M -> 11.00 M, writes 5.34 M -> 3.97 M).
-    const OUT_BUFFER: usize = 128 << 10;
+    // last-level data misses 12.61 M -> 11.00 M, writes 5.34 M -> 3.97 M). JSON lines are
+    // gathered in chunks of as many bytes by their sink, which this buffer then passes through.
+    const OUT_BUFFER: usize = report::LINE_CHUNK;
     let (out, is_tty): (Box<dyn Write>, bool) = match &a.output {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => (Box::new(io::BufWriter::with_capacity(OUT_BUFFER, f)), false),

@@ -168,13 +168,14 @@ pub(super) fn feed(
             let mut seen = bytes;
             if !p.detected {
                 let held = p.head.get(..usize::from(p.head_len)).unwrap_or_default();
-                p.head_len = 0;
-                if !held.is_empty() {
+                let had_head = !held.is_empty();
+                if had_head {
                     joined = [held, bytes].concat();
                     seen = &joined;
                 }
+                p.head_len = 0;
                 let mut start = detect::classify(seen);
-                if start.is_none() && seen.len() > bytes.len() && !detect::may_start(seen) {
+                if start.is_none() && had_head && !detect::may_start(seen) {
                     // The head was not TLS after all: these bytes may start it on their own.
                     seen = bytes;
                     start = detect::classify(seen);

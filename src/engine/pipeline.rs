@@ -158,8 +158,9 @@ impl<'a> Finisher<'a> {
 enum Ready {
     /// Rendered by a worker (in parallel).
     Rendered(Rendered),
-    /// The reading thread's own (every record, with one thread), analysed: rendered into the
-    /// finisher's scratch buffer when its turn comes, right before the write. Rendered when
+    /// The reading thread's own (every record, with one thread), analysed: rendered when its
+    /// turn comes, right before the write (straight into the output's buffer for JSON lines,
+    /// `Sink::flow_analysed`; else into the finisher's scratch buffer). Rendered when
     /// finished, each had been copied out of the scratch buffer and read back from memory when
     /// its turn came (records wait for the ones that began before them). On the first 300 MB of
     /// the benchmark capture (cachegrind, 2 MiB last level, `-j 1`): last-level misses 10.86 M

@@ -169,12 +169,13 @@ pub enum Format {
 pub struct LineSink<W: Write> {
     out: W,
     flush_each: bool,
-    /// Records not written yet.
+    /// Records not written yet (its id marks, those of the last record rendered into it, are
+    /// not used: a renderer appends to a `Rendered`).
     buf: Rendered,
 }
 
-/// Bytes [`LineSink`] gathers before it writes them (and the output's `BufWriter`, as large,
-/// passes them through): a buffer that stays in the cache while it fills.
+/// Bytes [`LineSink`] gathers before it writes them: a buffer that stays in the cache while it
+/// fills (the output's `BufWriter`, as large, passes such writes through).
 pub const LINE_CHUNK: usize = 128 << 10;
 
 impl<W: Write> LineSink<W> {

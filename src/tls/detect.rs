@@ -26,13 +26,23 @@ pub enum Start {
 
 /// A plausible record header: known content type, version 3.x, sane length.
 pub fn is_record_header(b: &[u8]) -> bool {
-    match b {
-        [t, 3, minor, hi, lo, ..] => {
-            let len = usize::from(*hi) << 8 | usize::from(*lo);
-            (20..=24).contains(t) && *minor <= 4 && len > 0 && len <= MAX_RECORD_BODY
+    b.len() >= 5 && header_so_far(b)
+}
+
+/// The bytes of a record header that `b` holds (up to the first 5) are plausible ones.
+fn header_so_far(b: &[u8]) -> bool {
+    let at = |i: usize, ok: fn(u8) -> bool| b.get(i).is_none_or(|&x| ok(x));
+    let length_ok = match (b.get(3), b.get(4)) {
+        (Some(&hi), Some(&lo)) => {
+            let len = usize::from(hi) << 8 | usize::from(lo);
+            len > 0 && len <= MAX_RECORD_BODY
         }
-        _ => false,
-    }
+        _ => true,
+    };
+    at(0, |t| (20..=24).contains(&t))
+        && at(1, |major| major == 3)
+        && at(2, |minor| minor <= 4)
+        && length_ok
 }
 
 /// Classifies the start of `b`, or `None` if it does not look like TLS.
@@ -64,20 +74,42 @@ pub fn classify(b: &[u8]) -> Option<Start> {
 }
 
 fn classify_sslv2(b: &[u8]) -> Option<Start> {
-    let (h0, h1, ty) = (*b.first()?, *b.get(1)?, *b.get(2)?);
+    match sslv2_start(b)? {
+        Some((start, needs)) if b.len() >= needs => Some(start),
+        _ => None,
+    }
+}
+
+/// What the first bytes of `b` say of an SSLv2 hello (2-byte header with the high bit set,
+/// then the message type): `None` when they cannot start one; else the hello they start once
+/// its type is there, with the bytes [`classify`] needs to take it.
+fn sslv2_start(b: &[u8]) -> Option<Option<(Start, usize)>> {
+    let h0 = *b.first()?;
     if h0 & 0x80 == 0 {
         return None;
     }
-    let len = usize::from(h0 & 0x7f) << 8 | usize::from(h1);
-    match ty {
+    let len = b
+        .get(1)
+        .map(|&h1| usize::from(h0 & 0x7f) << 8 | usize::from(h1));
+    let long = |min: usize| len.is_none_or(|l| l >= min);
+    let at = |i: usize, ok: fn(u8) -> bool| b.get(i).is_none_or(|&x| ok(x));
+    let (start, needs, ok) = match b.get(2) {
+        None => return long(9).then_some(None),
         // CLIENT-HELLO: version 0x0002 or 0x03xx, and a body long enough for its fixed fields.
-        1 if len >= 9 && matches!(b.get(3), Some(0) | Some(3)) => Some(Start::Sslv2ClientHello),
-        // SERVER-HELLO: session-id-hit 0/1, certificate type 1 (X.509), version 0x0002.
-        4 if len >= 11 && b.get(3).is_some_and(|h| *h <= 1) && b.get(5..7) == Some(&[0, 2]) => {
-            Some(Start::Sslv2ServerHello)
-        }
-        _ => None,
-    }
+        Some(1) => (
+            Start::Sslv2ClientHello,
+            4,
+            long(9) && at(3, |v| v == 0 || v == 3),
+        ),
+        // SERVER-HELLO: session-id-hit 0/1, version 0x0002.
+        Some(4) => (
+            Start::Sslv2ServerHello,
+            7,
+            long(11) && at(3, |hit| hit <= 1) && at(5, |v| v == 0) && at(6, |v| v == 2),
+        ),
+        Some(_) => return None,
+    };
+    ok.then_some(Some((start, needs)))
 }
 
 /// Bytes [`classify`] may need to tell a hello: a record header and the handshake type (6), an
@@ -95,39 +127,15 @@ pub fn may_start(b: &[u8]) -> bool {
 /// `b` is the start of a plausible record header (with six bytes, of a record [`classify`]
 /// needs whole: a handshake record's type is known by then).
 fn may_start_record(b: &[u8]) -> bool {
-    let at = |i: usize, ok: fn(u8) -> bool| b.get(i).is_none_or(|&x| ok(x));
-    let length_ok = match (b.get(3), b.get(4)) {
-        (Some(&hi), Some(&lo)) => {
-            let len = usize::from(hi) << 8 | usize::from(lo);
-            len > 0 && len <= MAX_RECORD_BODY
-        }
-        _ => true,
-    };
-    at(0, |t| (20..=24).contains(&t))
-        && at(1, |major| major == 3)
-        && at(2, |minor| minor <= 4)
-        && length_ok
-        && (b.len() < 6 || b.first() != Some(&22))
+    header_so_far(b) && (b.len() < 6 || b.first() != Some(&22))
 }
 
-/// `b` is the start of an SSLv2 ClientHello or ServerHello as [`classify_sslv2`] takes them.
+/// `b` is the start of an SSLv2 ClientHello or ServerHello that [`classify`] needs more of.
 fn may_start_sslv2(b: &[u8]) -> bool {
-    let Some(&h0) = b.first() else {
-        return false;
-    };
-    if h0 & 0x80 == 0 {
-        return false;
-    }
-    let len = b
-        .get(1)
-        .map(|&h1| usize::from(h0 & 0x7f) << 8 | usize::from(h1));
-    let long = |min: usize| len.is_none_or(|l| l >= min);
-    match b.get(2) {
-        None => long(9),
-        // The version byte decides a ClientHello: with it, `classify` has had its say.
-        Some(1) => b.len() < 4 && long(9),
-        Some(4) => long(11) && b.get(3).is_none_or(|&h| h <= 1) && b.get(5).is_none_or(|&v| v == 0),
-        Some(_) => false,
+    match sslv2_start(b) {
+        None => false,
+        Some(None) => true,
+        Some(Some((_, needs))) => b.len() < needs,
     }
 }
 

@@ -10,6 +10,8 @@
 
 use crate::support::testdata;
 use std::net::SocketAddr;
+use tlsnoop::capture::write::PcapWriter;
+use tlsnoop::capture::Frame;
 use tlsnoop::config::Limits;
 use tlsnoop::decode::{Decoded, Decoder, DefragLimits};
 use tlsnoop::record::{CloseKind, Endpoint, InputInfo, Negotiation, Sender, Timestamp};
@@ -115,80 +117,61 @@ fn records_whole_or_in_pieces_make_the_same_record() {
     assert!(handshakes >= 30, "{handshakes} ClientHellos read");
 }
 
-/// A classic pcap's frames: (record header, frame bytes).
-fn pcap_frames(file: &[u8]) -> Vec<([u8; 16], Vec<u8>)> {
-    let mut frames = Vec::new();
-    let mut rest = &file[24..];
-    while rest.len() >= 16 {
-        let hdr: [u8; 16] = rest[..16].try_into().unwrap();
-        let len = u32::from_le_bytes(hdr[8..12].try_into().unwrap()) as usize;
-        frames.push((hdr, rest[16..16 + len].to_vec()));
-        rest = &rest[16 + len..];
-    }
-    frames
-}
-
-/// Where an Ethernet/IPv4/TCP frame's IP header, TCP header and payload start.
-fn tcp_offsets(frame: &[u8]) -> Option<(usize, usize, usize)> {
-    if frame.get(12..14)? != [8, 0] || frame.get(23)? != &6 {
-        return None;
-    }
+/// Where an Ethernet/IPv4 frame's IP and TCP headers start (the captures of `testdata/real/`).
+fn ip_and_tcp_headers(frame: &[u8]) -> (usize, usize) {
+    assert_eq!(frame[12..14], [8, 0], "Ethernet, IPv4");
     let ip = 14;
-    let tcp = ip + usize::from(frame[ip] & 0x0f) * 4;
-    let payload = tcp + usize::from(frame.get(tcp + 12)? >> 4) * 4;
-    Some((ip, tcp, payload))
+    (ip, ip + usize::from(frame[ip] & 0x0f) * 4)
 }
 
-/// `file` with the first segment carrying data in each direction of its first TCP connection
-/// sent as 1-byte segments for its first 6 bytes, then one with the rest (same time stamp,
-/// sequence numbers and IPv4 lengths to match; checksums are not checked by tlsnoop).
-fn hello_cut_after_each_byte(file: &[u8]) -> Vec<u8> {
-    let mut out = file[..24].to_vec();
-    let mut first: Option<Vec<u8>> = None;
+/// The capture at `path` with the first segment carrying data each way of its first TCP
+/// connection sent as 1-byte segments for its first 6 bytes, then one with the rest (same time
+/// stamp; sequence numbers and IPv4 lengths to match; checksums are not checked by tlsnoop),
+/// and which of the two directions (client, server) had such a segment.
+fn hello_cut_after_each_byte(path: &std::path::Path) -> (Vec<u8>, [bool; 2]) {
+    let mut decoder = Decoder::new(DefragLimits::default());
+    let mut ends: Option<(SocketAddr, SocketAddr)> = None;
     let mut cut = [false; 2];
-    for (hdr, frame) in pcap_frames(file) {
-        let mut pieces = vec![frame.clone()];
-        if let Some((ip, tcp, payload)) = tcp_offsets(&frame) {
-            let ends = frame[ip + 12..ip + 20].to_vec();
-            let conn = first.get_or_insert_with(|| ends.clone());
-            let side = if ends == *conn {
-                Some(0)
-            } else if ends[4..] == conn[..4] && ends[..4] == conn[4..] {
-                Some(1)
-            } else {
-                None
-            };
-            let data = &frame[payload..];
-            if let Some(side) = side.filter(|&s| !cut[s] && data.len() > 6) {
+    let mut out: Option<PcapWriter<Vec<u8>>> = None;
+    let mut info = InputInfo::default();
+    tlsnoop::capture::read_capture(path.to_str().unwrap(), &mut info, &mut |frame| {
+        let w = out.get_or_insert_with(|| PcapWriter::new(Vec::new(), frame.link, 0).unwrap());
+        let mut pieces = vec![frame.data.to_vec()];
+        if let Decoded::Tcp(t) = decoder.decode(frame) {
+            let (c, s) = *ends.get_or_insert((t.src, t.dst));
+            let side = [(c, s), (s, c)].iter().position(|&e| e == (t.src, t.dst));
+            if let Some(side) = side.filter(|&i| !cut[i] && t.payload.len() > 6) {
                 cut[side] = true;
-                let seq = u32::from_be_bytes(frame[tcp + 4..tcp + 8].try_into().unwrap());
+                let (ip, tcp) = ip_and_tcp_headers(frame.data);
+                let at = t.payload.as_ptr() as usize - frame.data.as_ptr() as usize;
                 let mut bounds: Vec<usize> = (0..=6).collect();
-                bounds.push(data.len());
+                bounds.push(t.payload.len());
                 pieces = bounds
                     .windows(2)
-                    .map(|w| {
-                        let mut f = frame[..payload].to_vec();
-                        f.extend_from_slice(&data[w[0]..w[1]]);
+                    .map(|b| {
+                        let mut f = frame.data[..at].to_vec();
+                        f.extend_from_slice(&t.payload[b[0]..b[1]]);
                         let ip_len = (f.len() - ip) as u16;
                         f[ip + 2..ip + 4].copy_from_slice(&ip_len.to_be_bytes());
-                        let s = seq.wrapping_add(w[0] as u32);
-                        f[tcp + 4..tcp + 8].copy_from_slice(&s.to_be_bytes());
+                        let seq = t.seq.wrapping_add(b[0] as u32);
+                        f[tcp + 4..tcp + 8].copy_from_slice(&seq.to_be_bytes());
                         f
                     })
                     .collect();
             }
         }
-        for p in pieces {
-            let mut h = hdr;
-            let len = (p.len() as u32).to_le_bytes();
-            h[8..12].copy_from_slice(&len);
-            h[12..16].copy_from_slice(&len);
-            out.extend_from_slice(&h);
-            out.extend_from_slice(&p);
+        for p in &pieces {
+            let piece = Frame {
+                data: p,
+                orig_len: p.len() as u32,
+                chunk: None,
+                ..*frame
+            };
+            w.write(&piece).unwrap();
         }
-    }
-    assert!(cut[0], "a segment with data from the client");
-    out
+    })
+    .unwrap();
+    (out.expect("frames").into_inner(), cut)
 }
 
 /// A record with what depends on frame numbers and packet counts taken out: keys naming
@@ -226,12 +209,10 @@ fn without_frames(v: &serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// The first record tlsnoop writes for `file` (null if none).
-fn first_record(name: &str, file: &[u8]) -> serde_json::Value {
-    let path = std::env::temp_dir().join(format!("tlsnoop-cuts-{}-{name}", std::process::id()));
-    std::fs::write(&path, file).unwrap();
+/// The first record tlsnoop writes for the capture at `path` (null if none).
+fn first_record(path: &std::path::Path) -> serde_json::Value {
+    let name = path.display();
     let out = crate::support::tlsnoop(&["read", "--format", "jsonl", "-q", path.to_str().unwrap()]);
-    let _ = std::fs::remove_file(&path);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -248,17 +229,22 @@ fn first_record(name: &str, file: &[u8]) -> serde_json::Value {
 }
 
 /// A hello whose first bytes come one per segment (DPI-evasion tools send the first byte or two
-/// of a ClientHello on their own) is recognised like the hello sent whole, in every real capture, SSLv2-compatible
-/// ClientHellos included: the start of each direction is held until it can be told.
+/// of a ClientHello on their own) is recognised like the hello sent whole, in every real
+/// capture, SSLv2-compatible ClientHellos included, the ServerHello too: the start of each
+/// direction is held until it can be told.
 #[test]
 fn hellos_cut_after_their_first_bytes_are_read_as_sent_whole() {
-    let files = real_captures();
     let mut hellos = 0;
-    for path in &files {
+    let mut both_ways = 0;
+    for path in &real_captures() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let file = std::fs::read(path).unwrap();
-        let want = first_record(&name, &file);
-        let got = first_record(&format!("cut-{name}"), &hello_cut_after_each_byte(&file));
+        let want = first_record(path);
+        let (file, cut) = hello_cut_after_each_byte(path);
+        assert!(cut[0], "{name}: a segment with data from the client");
+        let copy = std::env::temp_dir().join(format!("tlsnoop-cuts-{}-{name}", std::process::id()));
+        std::fs::write(&copy, file).unwrap();
+        let got = first_record(&copy);
+        let _ = std::fs::remove_file(&copy);
         assert_eq!(without_frames(&got), without_frames(&want), "{name}");
         if want["client_hello"].is_object() {
             hellos += 1;
@@ -267,6 +253,10 @@ fn hellos_cut_after_their_first_bytes_are_read_as_sent_whole() {
                 "{name}: the cut hello has more frames before it"
             );
         }
+        if cut[1] && want["server_hello"].is_object() {
+            both_ways += 1;
+        }
     }
     assert!(hellos >= 30, "{hellos} ClientHellos read");
+    assert!(both_ways >= 30, "{both_ways} ServerHellos cut too");
 }
