@@ -5,7 +5,13 @@
 //! application data included, though tlsnoop looks at the headers and the handshakes only.
 //! Measured on the benchmark capture (1.69 GB, in the page cache): a loop touching every page
 //! took 0.20 s through `read()` into 256 KiB, 0.075 s through 2 MiB mapped windows (0.11-0.16 s
-//! through 256 KiB-1 MiB windows: the page-table work at each unmap grows with the count). The
+//! through 256 KiB-1 MiB windows: the page-table work at each unmap grows with the count). Windows
+//! are 8 MiB: with two threads the worker unmaps the windows it held last, and each unmap
+//! interrupts the reader's core to flush its TLB (perf, `-j 2`, 2 MiB windows: 2.2% of the
+//! worker's samples in those IPIs and munmap's page-table walks), and a batch for a worker is
+//! sent once it spans two windows (so fewer, larger batches). 2 -> 8 MiB: `-j 2` fastest / median
+//! of five interleaved runs 0.94 / 0.99 s -> 0.85 / 0.95 s, peak RSS 35 -> 42 MiB (`-j 8`: 57 ->
+//! 76 MiB); `-j 1` within the noise. The
 //! kernel's copy had also been bringing each chunk into the cache just before the decoder read
 //! it: mapped without [`prefetch`], `-j 1` was no faster; with it, 9% faster. A worker of a
 //! sharded run also asks for the handshake payloads of each batch it is given
@@ -26,7 +32,7 @@ use std::fs::File;
 use std::io;
 
 /// Size of a mapped window (see the module documentation for the measurement).
-pub const WINDOW: usize = 2 << 20;
+pub const WINDOW: usize = 8 << 20;
 
 /// Maps `len` bytes of `file` from `offset` (any offset: memmap2 aligns it to a page), read
 /// only and private.

@@ -34,6 +34,7 @@ pub use self::batch::Batch;
 pub use self::chunk::Chunk;
 pub use self::file::{BUFFER_SIZE, MAX_BLOCK};
 pub(crate) use self::mapped::prefetch_all;
+pub use self::mapped::WINDOW as MAP_WINDOW;
 
 /// A link-layer type (pcap LINKTYPE_ value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -787,9 +787,9 @@ fn corrupt_gzip_header_is_an_error() {
 
 #[test]
 fn a_file_of_several_windows_reads_the_same_mapped_read_and_streamed() {
-    // 6,000 records of 1 to 1,600 bytes (about 5 MiB): windows of the mapped file end inside
-    // records and record headers, at offsets that are not page-aligned.
-    let records: Vec<(u32, u32, Vec<u8>, u32)> = (0..6000u32)
+    // 30,000 records of 1 to 1,600 bytes (about 23 MiB, three windows): windows of the mapped
+    // file end inside records and record headers, at offsets that are not page-aligned.
+    let records: Vec<(u32, u32, Vec<u8>, u32)> = (0..30_000u32)
         .map(|i| {
             let len = 1 + (i * 7919) % 1600;
             (i, 0, vec![(i % 251) as u8; len as usize], len)
@@ -800,7 +800,7 @@ fn a_file_of_several_windows_reads_the_same_mapped_read_and_streamed() {
     let (res, info, got) = read_bytes(bytes.clone());
     assert!(res.is_ok());
     assert!(info.notes.is_empty(), "{:?}", info.notes);
-    assert_eq!(got.len(), 6000);
+    assert_eq!(got.len(), 30_000);
     for (g, (_, _, data, _)) in got.iter().zip(&records) {
         assert_eq!(&g.data, data, "frame {}", g.number);
     }

@@ -41,10 +41,11 @@ const BATCH_BYTES: usize = 512 * 1024;
 /// being read (20 MiB of 256 KiB chunks), however many workers there are (a worker's oldest
 /// batch pins the chunks after it).
 const BATCH_CHUNKS: usize = 8;
-/// Bytes of the chunks a batch refers to before it is sent: two 2 MiB windows of a mapped file
-/// (whose pages count in the process's memory while mapped), so that mapped windows alive stay
-/// under about (QUEUE_BATCHES + 2) × 4 MiB; eight read chunks come first.
-const BATCH_CHUNK_BYTES: usize = 4 << 20;
+/// Bytes of the chunks a batch refers to before it is sent: two windows of a mapped file (whose
+/// pages count in the process's memory while mapped; at least two, or every batch would be sent
+/// full at its first window), so that mapped windows alive stay under about
+/// (QUEUE_BATCHES + 2) × 16 MiB; eight read chunks come first.
+const BATCH_CHUNK_BYTES: usize = 2 * crate::capture::MAP_WINDOW;
 /// Frames after which every worker is sent what it has (even nothing), so that its marks
 /// follow the capture and records do not wait on an idle worker.
 const SYNC_FRAMES: u64 = 16 * 1024;
@@ -1076,9 +1077,10 @@ mod tests {
         );
         batch.clear();
         assert!(batch.chunks.is_empty() && batch.segs.is_empty() && batch.bytes == 0);
-        // Two chunks of a mapped file's window size are as many bytes as a batch holds.
-        let big = Chunk::from(vec![1; BATCH_CHUNK_BYTES / 2]);
-        let other = Chunk::from(vec![2; BATCH_CHUNK_BYTES / 2]);
+        // One window of a mapped file does not fill a batch (else every batch would be sent at
+        // its first window); two do.
+        let big = Chunk::from(vec![1; crate::capture::MAP_WINDOW]);
+        let other = Chunk::from(vec![2; crate::capture::MAP_WINDOW]);
         batch.push(&seg(&big[..1]), 20, t, t, Some(&big));
         assert!(!batch.full());
         batch.push(&seg(&other[..1]), 21, t, t, Some(&other));
