@@ -242,7 +242,7 @@ impl Emitter {
         }
         let id = std::mem::take(&mut n.id);
         self.render.render(&n, &mut self.rendered);
-        if let Err(e) = self.sink.flow(id, &self.rendered) {
+        if let Err(e) = self.sink.flow(id, self.rendered.view()) {
             self.error = Some(e);
         }
     }

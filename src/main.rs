@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use tlsnoop::analysis::{certs::TrustStore, explain, policy::Policy};
 use tlsnoop::engine::EngineOptions;
 use tlsnoop::record::{Outcome, Severity};
-use tlsnoop::report::{self, Rendered, Sink, Tally};
+use tlsnoop::report::{self, Rendered, RenderedRef, Sink, Tally};
 
 /// mimalloc instead of glibc's malloc: a record is built from many small allocations (lists of
 /// code points, names, certificate fields), and glibc's malloc and free were a sixth of a run's
@@ -118,8 +118,8 @@ impl FailWatch<'_> {
 }
 
 impl Sink for FailWatch<'_> {
-    fn flow(&mut self, id: u64, r: &Rendered) -> io::Result<()> {
-        self.watch(|on| trips(&r.tally, on));
+    fn flow(&mut self, id: u64, r: RenderedRef<'_>) -> io::Result<()> {
+        self.watch(|on| trips(r.tally, on));
         self.inner.flow(id, r)
     }
     fn flow_analysed(

@@ -24,12 +24,14 @@ use crate::capture::{self, CaptureError, Chunk, Frame};
 use crate::decode::{TcpFlags, TcpSegment};
 use crate::flow::key::FlowKey;
 use crate::record::{InputInfo, Negotiation, Stats, Timestamp};
-use crate::report::{MakeRender, Render, Rendered, Sink, Tally};
+use crate::report::arena::{Arena, Pool};
+use crate::report::{MakeRender, Render, Rendered, RenderedRef, Sink, Tally};
 use std::hash::BuildHasher;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::ControlFlow;
 use std::sync::mpsc;
+use std::sync::Arc;
 
 /// Segments per batch before it is sent.
 const BATCH_SEGMENTS: usize = 1024;
@@ -113,11 +115,14 @@ pub fn run(paths: &[String], job: Job<'_>, sink: &mut dyn Sink) -> io::Result<Ou
 struct Finisher<'a> {
     ctx: &'a Context,
     render: Box<dyn Render>,
-    /// Where records are rendered: its capacity is kept from one record to the next. A record
-    /// rendered ahead of its turn leaves with a copy of exactly its size (records can wait in
-    /// the merge by the thousand, e.g. when every flow ends with the capture; a buffer each
-    /// with room to spare had made 20,000 waiting records cost 160 MB).
+    /// Where the reading thread renders a record of its own when the sink has no buffer to
+    /// render into; a worker's arena being filled (the records of the pass being made, each
+    /// after the other, see [`crate::report::arena`]).
     scratch: Rendered,
+    /// A worker's arenas filled in the pass being made, before the one in `scratch`.
+    filled: Vec<Vec<u8>>,
+    /// Where a worker's arenas come from and go back to.
+    pool: Arc<Pool>,
     written: u64,
     /// Render each record as it is finished (a worker: rendering runs in parallel, and the
     /// reading thread writes the bytes); else each waits analysed and is rendered when written.
@@ -130,35 +135,122 @@ impl<'a> Finisher<'a> {
             ctx,
             render,
             scratch: Rendered {
-                bytes: Vec::with_capacity(16 << 10),
+                bytes: if ahead {
+                    Vec::new()
+                } else {
+                    Vec::with_capacity(16 << 10)
+                },
                 ..Default::default()
             },
+            filled: Vec::new(),
+            pool: Arc::new(Pool::default()),
             written: 0,
             ahead,
         }
     }
 
-    /// Analyses one finished record, and renders it when the finisher renders ahead.
+    /// Analyses one finished record, and renders it into the pass's arena when the finisher
+    /// renders ahead.
     fn finish(&mut self, mut n: Negotiation) -> Ready {
         analysis::analyze(&mut n, self.ctx);
         self.written += 1;
         if !self.ahead {
             return Ready::Analysed(Box::new(n));
         }
-        self.render.render(&n, &mut self.scratch);
-        Ready::Rendered(Rendered {
-            bytes: self.scratch.bytes.as_slice().to_vec(),
-            id_at: self.scratch.id_at,
+        if self.scratch.bytes.len() >= ARENA_FILL {
+            let full = std::mem::replace(&mut self.scratch.bytes, self.pool.take());
+            self.filled.push(full);
+        } else if self.scratch.bytes.capacity() == 0 {
+            self.scratch.bytes = self.pool.take();
+        }
+        let start = self.scratch.bytes.len();
+        self.render.append(&n, &mut self.scratch);
+        Ready::Pending(Span {
+            arena: self.filled.len(),
+            start,
+            end: self.scratch.bytes.len(),
+            id_at: self.scratch.id_at.saturating_sub(start),
             id_len: self.scratch.id_len,
             tally: Tally::of(&n),
         })
+    }
+
+    /// Closes the arenas of the records just passed: each record rendered into one now holds
+    /// it. Every pass a finisher makes goes through here before it leaves the finisher's thread.
+    fn seal(&mut self, passed: &mut Passed<Ready>) {
+        if self.scratch.bytes.is_empty() {
+            return;
+        }
+        self.filled.push(std::mem::take(&mut self.scratch.bytes));
+        let arenas: Vec<Arc<Arena>> = self
+            .filled
+            .drain(..)
+            .map(|bytes| Arc::new(Arena::new(bytes, &self.pool)))
+            .collect();
+        for (_, r) in &mut passed.done {
+            if let Ready::Pending(span) = r {
+                if let Some(arena) = arenas.get(span.arena) {
+                    let span = std::mem::take(span);
+                    *r = Ready::Rendered(InArena {
+                        arena: arena.clone(),
+                        span,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Bytes of records in an arena after which the next record goes into a new one. A record
+/// waiting in the merge keeps its whole arena, and the records of one pass are written at
+/// different times (a pass can finish hundreds of connections early, for the memory limits,
+/// each waiting for the ones that began before it). Peak RSS at `-j 2`, `gen_hostile.py`
+/// captures, with a record's own buffer / one arena per pass / arenas of 224 KiB / of 48 KiB:
+/// `hellos 200000` (passes of 1.5 MB of records on average) 205-259 / 265 / 206-237 /
+/// 205-233 MiB, `open 100000` 129-132 / 171 / 160-168 / 132-135 MiB; the benchmark capture
+/// was no slower with 48 KiB (`-j 2`, four interleaved runs: 0.83-1.04 s, 224 KiB 0.87-1.09 s).
+const ARENA_FILL: usize = 48 << 10;
+
+/// Where a record rendered ahead lies (which arena of its pass, where in it), and its tally.
+#[derive(Debug, Default)]
+struct Span {
+    arena: usize,
+    start: usize,
+    end: usize,
+    /// Where its id digits start, from `start`.
+    id_at: usize,
+    id_len: usize,
+    tally: Tally,
+}
+
+/// A record rendered ahead, with the arena it lies in.
+struct InArena {
+    arena: Arc<Arena>,
+    span: Span,
+}
+
+impl InArena {
+    fn view(&self) -> RenderedRef<'_> {
+        RenderedRef {
+            bytes: self
+                .arena
+                .bytes()
+                .get(self.span.start..self.span.end)
+                .unwrap_or_default(),
+            id_at: self.span.id_at,
+            id_len: self.span.id_len,
+            tally: &self.span.tally,
+        }
     }
 }
 
 /// A finished record waiting in the merge for its turn to be written.
 enum Ready {
-    /// Rendered by a worker (in parallel).
-    Rendered(Rendered),
+    /// Rendered by a worker (in parallel), in the arena of the pass that finished it.
+    Rendered(InArena),
+    /// Rendered by a worker into the arena of the pass being made: only until the pass is
+    /// sealed ([`Finisher::seal`]), never in the merge.
+    Pending(Span),
     /// The reading thread's own (every record, with one thread), analysed: rendered when its
     /// turn comes, right before the write (straight into the output's buffer for JSON lines,
     /// `Sink::flow_analysed`; else into the finisher's scratch buffer). Rendered when
@@ -178,7 +270,10 @@ fn release(
     fin: &mut Finisher<'_>,
 ) -> io::Result<()> {
     merge.release(&mut |id, r| match r {
-        Ready::Rendered(r) => sink.flow(id, &r),
+        Ready::Rendered(r) => sink.flow(id, r.view()),
+        Ready::Pending(_) => Err(io::Error::other(
+            "internal error: a record was passed before its arena was sealed",
+        )),
         Ready::Analysed(mut n) => {
             n.id = id;
             sink.flow_analysed(&n, &mut *fin.render, &mut fin.scratch)
@@ -623,7 +718,9 @@ fn pass(
     next: OrderKey,
 ) -> Passed<Ready> {
     table.advance(clock);
-    table.order.pass(clock, next, &mut |n| fin.finish(n))
+    let mut passed = table.order.pass(clock, next, &mut |n| fin.finish(n));
+    fin.seal(&mut passed);
+    passed
 }
 
 /// One step of [`end_in_steps`].
@@ -658,7 +755,8 @@ fn end_in_steps<'c, E>(
         table.end_flows(step);
         // The last step's records go with the final marks below.
         if let Some(&(upto, _)) = steps.peek().and_then(|next| next.first()) {
-            let passed = table.order.pass_ending(upto, &mut |n| fin.finish(n));
+            let mut passed = table.order.pass_ending(upto, &mut |n| fin.finish(n));
+            fin.seal(&mut passed);
             each(EndStep {
                 passed,
                 last: false,
@@ -668,11 +766,12 @@ fn end_in_steps<'c, E>(
         }
     }
     table.end_input();
-    let passed = table
+    let mut passed = table
         .order
         .pass(Timestamp::MAX, OrderKey::end_of(input), &mut |n| {
             fin.finish(n)
         });
+    fin.seal(&mut passed);
     each(EndStep {
         passed,
         last: true,
@@ -1205,8 +1304,34 @@ mod tests {
         let mut fin = Finisher::new(&ctx, render(), true);
         let mut steps = Vec::new();
         let mut last_mark = None;
+        let mut clients = std::collections::BTreeSet::new();
         let ended = end_in_steps(&mut table, &mut fin, 0, &mut |step| -> Result<(), ()> {
             let p = &step.passed;
+            // Each record rendered ahead lies whole in one arena of the step (several for
+            // 1,024 records of about 1 KB), none in another's bytes.
+            let mut arenas: Vec<&Arc<Arena>> = Vec::new();
+            for (_, r) in &p.done {
+                let Ready::Rendered(r) = r else {
+                    panic!("not rendered ahead and sealed");
+                };
+                if !arenas.iter().any(|a| Arc::ptr_eq(a, &r.arena)) {
+                    arenas.push(&r.arena);
+                }
+                let v = r.view();
+                let text = std::str::from_utf8(v.bytes).unwrap();
+                assert!(
+                    text.starts_with("{\"id\":") && text.ends_with("}\n"),
+                    "{text}"
+                );
+                assert_eq!(text.matches('\n').count(), 1, "{text}");
+                assert_eq!(text.get(v.id_at..v.id_at + v.id_len), Some("0"));
+                let at = text.find("\"client\":{\"ip\":\"").unwrap();
+                let ip = text[at..].split('"').nth(5).unwrap().to_string();
+                assert!(clients.insert(ip), "{text}");
+            }
+            if p.done.len() == 1024 {
+                assert!(arenas.len() > 1, "{} arenas", arenas.len());
+            }
             // Every record of a step is below its marks, and above the step before's.
             for (e, _) in &p.done {
                 assert!(*e < p.end, "{e:?} before {:?}", p.end);
@@ -1219,6 +1344,7 @@ mod tests {
             Ok(())
         });
         assert_eq!(ended, Ok(()));
+        assert_eq!(clients.len(), N as usize);
         // Found to be TLS while the capture was read, finished END_STEP at a time.
         assert_eq!(
             steps,

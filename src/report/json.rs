@@ -7,7 +7,7 @@
 //! network is kept exactly: serde_json escapes what JSON requires, and invalid UTF-8 has already
 //! been replaced with U+FFFD by the decoders. The schema is documented in the README.
 
-use super::{Render, Rendered, Sink};
+use super::{Render, Rendered, RenderedRef, Sink};
 use crate::record::{InputInfo, Negotiation, Stats, SCHEMA};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -81,7 +81,7 @@ impl<W: Write> JsonSink<W> {
 }
 
 impl<W: Write> Sink for JsonSink<W> {
-    fn flow(&mut self, id: u64, r: &Rendered) -> io::Result<()> {
+    fn flow(&mut self, id: u64, r: RenderedRef<'_>) -> io::Result<()> {
         if self.flows == 0 {
             self.head()?;
         } else {

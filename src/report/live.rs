@@ -121,7 +121,7 @@ mod tests {
         let mut r = Rendered::default();
         LiveLineRender::new(color).render(&n, &mut r);
         let mut out = Vec::new();
-        r.write_to(&mut out, 7).unwrap();
+        r.view().write_to(&mut out, 7).unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -5,6 +5,7 @@
 //! ids and the end-of-run part), so that `--threads N` renders in parallel and writes the same
 //! bytes as one thread.
 
+pub mod arena;
 pub mod escape;
 pub mod json;
 pub mod json_record;
@@ -30,18 +31,44 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    /// Writes the record with `id` in place of the rendered one.
-    pub fn write_to(&self, out: &mut dyn Write, id: u64) -> io::Result<()> {
-        let (head, rest) = self.bytes.split_at(self.id_at.min(self.bytes.len()));
-        out.write_all(head)?;
-        out.write_all(itoa::Buffer::new().format(id).as_bytes())?;
-        out.write_all(rest.get(self.id_len..).unwrap_or_default())
+    /// The record as a sink is given it.
+    pub fn view(&self) -> RenderedRef<'_> {
+        RenderedRef {
+            bytes: &self.bytes,
+            id_at: self.id_at,
+            id_len: self.id_len,
+            tally: &self.tally,
+        }
     }
 
     /// Notes the id's place: `digits_at` is where the decimal `id` was just written.
     pub fn mark_id(&mut self, digits_at: usize, id: u64) {
         self.id_at = digits_at;
         self.id_len = itoa::Buffer::new().format(id).len();
+    }
+}
+
+/// A rendered record as a [`Sink`] is given it: its bytes (in a [`Rendered`] of its own, or in
+/// an [`arena::Arena`] with others), where its id goes in them, its tally.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderedRef<'a> {
+    /// The rendered record.
+    pub bytes: &'a [u8],
+    /// Where the id digits start in `bytes`.
+    pub id_at: usize,
+    /// How many id digits are there.
+    pub id_len: usize,
+    /// What the record adds to summaries and the exit status.
+    pub tally: &'a Tally,
+}
+
+impl RenderedRef<'_> {
+    /// Writes the record with `id` in place of the rendered one.
+    pub fn write_to(&self, out: &mut dyn Write, id: u64) -> io::Result<()> {
+        let (head, rest) = self.bytes.split_at(self.id_at.min(self.bytes.len()));
+        out.write_all(head)?;
+        out.write_all(itoa::Buffer::new().format(id).as_bytes())?;
+        out.write_all(rest.get(self.id_len..).unwrap_or_default())
     }
 }
 
@@ -92,7 +119,7 @@ pub trait Render: Send {
 /// at the end.
 pub trait Sink {
     /// One finished flow.
-    fn flow(&mut self, id: u64, r: &Rendered) -> io::Result<()>;
+    fn flow(&mut self, id: u64, r: RenderedRef<'_>) -> io::Result<()>;
 
     /// One finished flow not rendered yet, whose `id` is already its id in the output:
     /// rendered with `render`, into `scratch` unless the sink has a buffer of its own to
@@ -105,7 +132,7 @@ pub trait Sink {
     ) -> io::Result<()> {
         render.render(n, scratch);
         scratch.tally = Tally::of(n);
-        self.flow(n.id, scratch)
+        self.flow(n.id, scratch.view())
     }
 
     /// The end of the run.
@@ -205,7 +232,7 @@ impl<W: Write> LineSink<W> {
 }
 
 impl<W: Write> Sink for LineSink<W> {
-    fn flow(&mut self, id: u64, r: &Rendered) -> io::Result<()> {
+    fn flow(&mut self, id: u64, r: RenderedRef<'_>) -> io::Result<()> {
         r.write_to(&mut self.buf.bytes, id)?;
         self.written()
     }
@@ -264,9 +291,9 @@ mod tests {
             while want.len() < 3 * LINE_CHUNK {
                 i += 1;
                 let n = record(i);
-                unnumbered(&n).write_to(&mut want, i).unwrap();
+                unnumbered(&n).view().write_to(&mut want, i).unwrap();
                 if i % 3 == 0 {
-                    sink.flow(i, &unnumbered(&n)).unwrap();
+                    sink.flow(i, unnumbered(&n).view()).unwrap();
                 } else {
                     sink.flow_analysed(&n, &mut render, &mut scratch).unwrap();
                 }

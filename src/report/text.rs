@@ -1,7 +1,7 @@
 //! The text report: one compact block per flow, then a summary. Network text is escaped.
 
 use super::escape::terminal;
-use super::{Render, Rendered, Sink};
+use super::{Render, Rendered, RenderedRef, Sink};
 use crate::names;
 use crate::record::{CertInfo, InputInfo, Negotiation, Outcome, Severity, Stats};
 use anstyle::{AnsiColor, Style};
@@ -290,9 +290,9 @@ impl TextRender {
 }
 
 impl<W: Write> Sink for TextSink<W> {
-    fn flow(&mut self, id: u64, r: &Rendered) -> io::Result<()> {
+    fn flow(&mut self, id: u64, r: RenderedRef<'_>) -> io::Result<()> {
         r.write_to(&mut self.out, id)?;
-        let t = &r.tally;
+        let t = r.tally;
         if let Some(d) = t.diagnosis {
             *self.diagnoses.entry(d.to_string()).or_default() += 1;
         }
