@@ -24,7 +24,7 @@ use crate::capture::{self, CaptureError, Chunk, Frame};
 use crate::decode::{TcpFlags, TcpSegment};
 use crate::flow::key::FlowKey;
 use crate::record::{InputInfo, Negotiation, Stats, Timestamp};
-use crate::report::arena::{Arena, Pool};
+use crate::report::arena::{Arena, Filling};
 use crate::report::{MakeRender, Render, Rendered, RenderedRef, Sink, Tally};
 use std::hash::BuildHasher;
 use std::io;
@@ -119,10 +119,8 @@ struct Finisher<'a> {
     /// render into; a worker's arena being filled (the records of the pass being made, each
     /// after the other, see [`crate::report::arena`]).
     scratch: Rendered,
-    /// A worker's arenas filled in the pass being made, before the one in `scratch`.
-    filled: Vec<Vec<u8>>,
-    /// Where a worker's arenas come from and go back to.
-    pool: Arc<Pool>,
+    /// A worker's arenas of the pass being made, and where their buffers come from.
+    arenas: Filling,
     written: u64,
     /// Render each record as it is finished (a worker: rendering runs in parallel, and the
     /// reading thread writes the bytes); else each waits analysed and is rendered when written.
@@ -142,8 +140,7 @@ impl<'a> Finisher<'a> {
                 },
                 ..Default::default()
             },
-            filled: Vec::new(),
-            pool: Arc::new(Pool::default()),
+            arenas: Filling::default(),
             written: 0,
             ahead,
         }
@@ -157,16 +154,11 @@ impl<'a> Finisher<'a> {
         if !self.ahead {
             return Ready::Analysed(Box::new(n));
         }
-        if self.scratch.bytes.len() >= ARENA_FILL {
-            let full = std::mem::replace(&mut self.scratch.bytes, self.pool.take());
-            self.filled.push(full);
-        } else if self.scratch.bytes.capacity() == 0 {
-            self.scratch.bytes = self.pool.take();
-        }
+        let arena = self.arenas.room(&mut self.scratch.bytes);
         let start = self.scratch.bytes.len();
         self.render.append(&n, &mut self.scratch);
         Ready::Pending(Span {
-            arena: self.filled.len(),
+            arena,
             start,
             end: self.scratch.bytes.len(),
             id_at: self.scratch.id_at.saturating_sub(start),
@@ -175,18 +167,15 @@ impl<'a> Finisher<'a> {
         })
     }
 
-    /// Closes the arenas of the records just passed: each record rendered into one now holds
+    /// `passed` with the arenas of its records closed: each record rendered into one now holds
     /// it. Every pass a finisher makes goes through here before it leaves the finisher's thread.
-    fn seal(&mut self, passed: &mut Passed<Ready>) {
-        if self.scratch.bytes.is_empty() {
-            return;
+    /// (A finisher that does not render ahead has no arenas: its scratch buffer is the
+    /// reading thread's, for rendering a record at its turn.)
+    fn sealed(&mut self, mut passed: Passed<Ready>) -> Passed<Ready> {
+        if !self.ahead {
+            return passed;
         }
-        self.filled.push(std::mem::take(&mut self.scratch.bytes));
-        let arenas: Vec<Arc<Arena>> = self
-            .filled
-            .drain(..)
-            .map(|bytes| Arc::new(Arena::new(bytes, &self.pool)))
-            .collect();
+        let arenas = self.arenas.seal(&mut self.scratch.bytes);
         for (_, r) in &mut passed.done {
             if let Ready::Pending(span) = r {
                 if let Some(arena) = arenas.get(span.arena) {
@@ -198,18 +187,9 @@ impl<'a> Finisher<'a> {
                 }
             }
         }
+        passed
     }
 }
-
-/// Bytes of records in an arena after which the next record goes into a new one. A record
-/// waiting in the merge keeps its whole arena, and the records of one pass are written at
-/// different times (a pass can finish hundreds of connections early, for the memory limits,
-/// each waiting for the ones that began before it). Peak RSS at `-j 2`, `gen_hostile.py`
-/// captures, with a record's own buffer / one arena per pass / arenas of 224 KiB / of 48 KiB:
-/// `hellos 200000` (passes of 1.5 MB of records on average) 205-259 / 265 / 206-237 /
-/// 205-233 MiB, `open 100000` 129-132 / 171 / 160-168 / 132-135 MiB; the benchmark capture
-/// was no slower with 48 KiB (`-j 2`, four interleaved runs: 0.83-1.04 s, 224 KiB 0.87-1.09 s).
-const ARENA_FILL: usize = 48 << 10;
 
 /// Where a record rendered ahead lies (which arena of its pass, where in it), and its tally.
 #[derive(Debug, Default)]
@@ -249,7 +229,7 @@ enum Ready {
     /// Rendered by a worker (in parallel), in the arena of the pass that finished it.
     Rendered(InArena),
     /// Rendered by a worker into the arena of the pass being made: only until the pass is
-    /// sealed ([`Finisher::seal`]), never in the merge.
+    /// sealed ([`Finisher::sealed`]), never in the merge.
     Pending(Span),
     /// The reading thread's own (every record, with one thread), analysed: rendered when its
     /// turn comes, right before the write (straight into the output's buffer for JSON lines,
@@ -339,7 +319,7 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
                 let p = table
                     .order
                     .pass(front.clock, front.next_key(), &mut |n| fin.finish(n));
-                merge.accept(0, p);
+                merge.accept(0, fin.sealed(p));
                 if let Err(e) = release(&mut merge, sink, &mut fin) {
                     sink_err = Some(e);
                     return ControlFlow::Break(());
@@ -718,9 +698,8 @@ fn pass(
     next: OrderKey,
 ) -> Passed<Ready> {
     table.advance(clock);
-    let mut passed = table.order.pass(clock, next, &mut |n| fin.finish(n));
-    fin.seal(&mut passed);
-    passed
+    let passed = table.order.pass(clock, next, &mut |n| fin.finish(n));
+    fin.sealed(passed)
 }
 
 /// One step of [`end_in_steps`].
@@ -755,8 +734,8 @@ fn end_in_steps<'c, E>(
         table.end_flows(step);
         // The last step's records go with the final marks below.
         if let Some(&(upto, _)) = steps.peek().and_then(|next| next.first()) {
-            let mut passed = table.order.pass_ending(upto, &mut |n| fin.finish(n));
-            fin.seal(&mut passed);
+            let passed = table.order.pass_ending(upto, &mut |n| fin.finish(n));
+            let passed = fin.sealed(passed);
             each(EndStep {
                 passed,
                 last: false,
@@ -766,12 +745,12 @@ fn end_in_steps<'c, E>(
         }
     }
     table.end_input();
-    let mut passed = table
+    let passed = table
         .order
         .pass(Timestamp::MAX, OrderKey::end_of(input), &mut |n| {
             fin.finish(n)
         });
-    fin.seal(&mut passed);
+    let passed = fin.sealed(passed);
     each(EndStep {
         passed,
         last: true,
@@ -1308,14 +1287,17 @@ mod tests {
         let ended = end_in_steps(&mut table, &mut fin, 0, &mut |step| -> Result<(), ()> {
             let p = &step.passed;
             // Each record rendered ahead lies whole in one arena of the step (several for
-            // 1,024 records of about 1 KB), none in another's bytes.
-            let mut arenas: Vec<&Arc<Arena>> = Vec::new();
+            // 1,024 records of about 1 KB), none in another's bytes, and the records of an
+            // arena are all of its bytes.
+            let mut arenas: Vec<(&Arc<Arena>, usize)> = Vec::new();
             for (_, r) in &p.done {
                 let Ready::Rendered(r) = r else {
                     panic!("not rendered ahead and sealed");
                 };
-                if !arenas.iter().any(|a| Arc::ptr_eq(a, &r.arena)) {
-                    arenas.push(&r.arena);
+                let len = r.span.end - r.span.start;
+                match arenas.iter_mut().find(|(a, _)| Arc::ptr_eq(a, &r.arena)) {
+                    Some((_, total)) => *total += len,
+                    None => arenas.push((&r.arena, len)),
                 }
                 let v = r.view();
                 let text = std::str::from_utf8(v.bytes).unwrap();
@@ -1328,6 +1310,9 @@ mod tests {
                 let at = text.find("\"client\":{\"ip\":\"").unwrap();
                 let ip = text[at..].split('"').nth(5).unwrap().to_string();
                 assert!(clients.insert(ip), "{text}");
+            }
+            for (a, total) in &arenas {
+                assert_eq!(a.bytes().len(), *total);
             }
             if p.done.len() == 1024 {
                 assert!(arenas.len() > 1, "{} arenas", arenas.len());

@@ -7,30 +7,76 @@
 //! that allocated it, kept the worker's allocator taking fresh pages: perf on the benchmark
 //! capture, `-j 2`, counted 38% of the run's page faults in those copies and allocations. A
 //! worker now renders the records of one pass one after the other into arenas of about 48 KiB
-//! taken from its pool (the engine's `ARENA_FILL`: about nine records each), and each record
+//! taken from its pool ([`FILL`]: about nine records each, see [`Filling`]), and each record
 //! refers to its bytes there; the reader's last reference sends the arena back, so the same few
 //! buffers go round. `-j 2` on the benchmark capture, four interleaved runs each: 0.89-1.16 s
 //! -> 0.83-1.04 s, CPU time 1.60-2.00 s -> 1.46-1.85 s, page faults 5,900-6,400 -> 5,400-5,600.
 
 use std::sync::{Arc, Mutex};
 
-/// Capacity of a new arena: room for the engine's fill mark and one more record of up to 16 KB.
-const START_CAPACITY: usize = 64 << 10;
+/// Bytes of records in an arena after which the next record goes into a new one. A record
+/// waiting in the merge keeps its whole arena, and the records of one pass are written at
+/// different times (a pass can finish hundreds of connections early, for the memory limits,
+/// each waiting for the ones that began before it). Peak RSS at `-j 2`, `gen_hostile.py`
+/// captures, with a record's own buffer / one arena per pass / arenas of 224 KiB / of 48 KiB:
+/// `hellos 200000` (passes of 1.5 MB of records on average) 205-259 / 265 / 206-237 /
+/// 205-233 MiB, `open 100000` 129-132 / 171 / 160-168 / 132-135 MiB; the benchmark capture
+/// was no slower with 48 KiB (`-j 2`, four interleaved runs: 0.83-1.04 s, 224 KiB 0.87-1.09 s).
+pub const FILL: usize = 48 << 10;
+/// Capacity of a new arena: room for [`FILL`] and one more record of up to 16 KB.
+const START_CAPACITY: usize = FILL + (16 << 10);
 /// Arenas kept for reuse per pool, at most.
 const POOLED: usize = 32;
 /// An arena larger than this is not kept (one grown for a very large record): the arenas that
 /// go round stay small.
 const POOLED_MAX_CAPACITY: usize = 1 << 20;
 
+/// The arenas of the pass being made by one rendering thread, and the pool their buffers come
+/// from and go back to.
+#[derive(Debug, Default)]
+pub struct Filling {
+    /// The pass's arenas filled so far, before the one records are being rendered into.
+    filled: Vec<Vec<u8>>,
+    pool: Arc<Pool>,
+}
+
+impl Filling {
+    /// Makes `current` (the buffer records are rendered into) ready for one more record: a
+    /// buffer from the pool when it has none, or when it holds [`FILL`] bytes (then kept for
+    /// the pass). Returns the number of the arena the record goes into, for [`Self::seal`].
+    pub fn room(&mut self, current: &mut Vec<u8>) -> usize {
+        if current.len() >= FILL {
+            let full = std::mem::replace(current, self.pool.take());
+            self.filled.push(full);
+        } else if current.capacity() == 0 {
+            *current = self.pool.take();
+        }
+        self.filled.len()
+    }
+
+    /// Ends the pass: its arenas in the order [`Self::room`] numbered them, `current` last
+    /// (left without a buffer); none when no record was rendered.
+    pub fn seal(&mut self, current: &mut Vec<u8>) -> Vec<Arc<Arena>> {
+        if !current.is_empty() {
+            self.filled.push(std::mem::take(current));
+        }
+        let pool = &self.pool;
+        self.filled
+            .drain(..)
+            .map(|bytes| Arc::new(Arena::new(bytes, pool)))
+            .collect()
+    }
+}
+
 /// Buffers that arenas are made from and go back to: one per rendering thread.
 #[derive(Debug, Default)]
-pub struct Pool {
+struct Pool {
     free: Mutex<Vec<Vec<u8>>>,
 }
 
 impl Pool {
     /// An empty buffer to render into: one given back, or a new one.
-    pub fn take(&self) -> Vec<u8> {
+    fn take(&self) -> Vec<u8> {
         let reused = self.free.lock().ok().and_then(|mut free| free.pop());
         reused.unwrap_or_else(|| Vec::with_capacity(START_CAPACITY))
     }
@@ -69,7 +115,7 @@ impl Arena {
     /// arena of a pass, often): records can wait in the merge by the thousand, and each keeps
     /// its whole arena. A copy is one allocation per arena, not one per record; the buffer goes
     /// back to the pool at once.
-    pub fn new(mut bytes: Vec<u8>, home: &Arc<Pool>) -> Self {
+    fn new(mut bytes: Vec<u8>, home: &Arc<Pool>) -> Self {
         if bytes.len() >= bytes.capacity() / 2 {
             return Arena {
                 bytes,
@@ -119,6 +165,32 @@ mod tests {
         let again = pool.take();
         assert!(again.is_empty() && again.capacity() >= START_CAPACITY);
         assert_eq!(pool.kept(), 0);
+    }
+
+    #[test]
+    fn a_pass_fills_arenas_in_turn_and_seals_them_in_order() {
+        let mut filling = Filling::default();
+        let mut current = Vec::new();
+        // Records of 20 KB: three fill an arena past FILL (48 KiB), the next starts another.
+        let arenas: Vec<usize> = (0..5u8)
+            .map(|i| {
+                let at = filling.room(&mut current);
+                current.extend_from_slice(&[i; 20_000]);
+                at
+            })
+            .collect();
+        assert_eq!(arenas, [0, 0, 0, 1, 1]);
+        let sealed = filling.seal(&mut current);
+        assert_eq!(current.capacity(), 0);
+        let lens: Vec<usize> = sealed.iter().map(|a| a.bytes().len()).collect();
+        assert_eq!(lens, [60_000, 40_000]);
+        assert_eq!(sealed[1].bytes()[0], 3);
+        assert!(
+            filling.seal(&mut current).is_empty(),
+            "a pass without records"
+        );
+        drop(sealed);
+        assert_eq!(filling.pool.kept(), 2);
     }
 
     #[test]
