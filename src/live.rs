@@ -57,7 +57,7 @@ pub fn run(a: LiveArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    let (out, is_tty): (Box<dyn Write>, bool) = match &a.output {
+    let (out, is_tty): (Box<dyn Write + Send>, bool) = match &a.output {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => (Box::new(io::LineWriter::new(f)), false),
             Err(e) => return cannot_create(p, &e),

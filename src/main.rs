@@ -138,6 +138,9 @@ impl Sink for FailWatch<'_> {
     ) -> io::Result<()> {
         self.inner.finish(inputs, stats)
     }
+    fn share_writes(&mut self) -> Option<std::sync::Arc<dyn report::spool::Help>> {
+        self.inner.share_writes()
+    }
 }
 
 /// Reads `--ca-file` and `--system-roots` into a trust store (analysis itself does no I/O).
@@ -179,7 +182,8 @@ fn read(a: ReadArgs) -> ExitCode {
     // last-level data misses 12.61 M -> 11.00 M, writes 5.34 M -> 3.97 M). JSON lines are
     // gathered in chunks of as many bytes by their sink, which this buffer then passes through.
     const OUT_BUFFER: usize = report::LINE_CHUNK;
-    let (out, is_tty): (Box<dyn Write>, bool) = match &a.output {
+    // Send: with several threads, whichever has the time writes the output (report::spool).
+    let (out, is_tty): (Box<dyn Write + Send>, bool) = match &a.output {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => (Box::new(io::BufWriter::with_capacity(OUT_BUFFER, f)), false),
             Err(e) => {
@@ -188,10 +192,7 @@ fn read(a: ReadArgs) -> ExitCode {
             }
         },
         None => (
-            Box::new(io::BufWriter::with_capacity(
-                OUT_BUFFER,
-                io::stdout().lock(),
-            )),
+            Box::new(io::BufWriter::with_capacity(OUT_BUFFER, io::stdout())),
             io::stdout().is_terminal(),
         ),
     };

@@ -25,6 +25,7 @@ use crate::decode::{TcpFlags, TcpSegment};
 use crate::flow::key::FlowKey;
 use crate::record::{InputInfo, Negotiation, Stats, Timestamp};
 use crate::report::arena::{Arena, Filling};
+use crate::report::spool::Help;
 use crate::report::{MakeRender, Render, Rendered, RenderedRef, Sink, Tally};
 use std::hash::BuildHasher;
 use std::io;
@@ -759,6 +760,39 @@ fn end_in_steps<'c, E>(
     })
 }
 
+/// The next message from `rx`; while none has come, the output's waiting chunks are written
+/// (`help`, see [`crate::report::spool`]) before the thread sleeps. `None` once `rx` is closed.
+fn recv_helping<T>(rx: &mpsc::Receiver<T>, help: Option<&dyn Help>) -> Option<T> {
+    loop {
+        match rx.try_recv() {
+            Ok(m) => return Some(m),
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+            Err(mpsc::TryRecvError::Empty) => {
+                if !help.is_some_and(|h| h.help()) {
+                    return rx.recv().ok();
+                }
+            }
+        }
+    }
+}
+
+/// Sends `msg` on `tx`; while its queue is full, the output's waiting chunks are written
+/// (`help`) before the thread sleeps. False once the receiver is gone.
+fn send_helping<T>(tx: &mpsc::SyncSender<T>, mut msg: T, help: Option<&dyn Help>) -> bool {
+    loop {
+        match tx.try_send(msg) {
+            Ok(()) => return true,
+            Err(mpsc::TrySendError::Disconnected(_)) => return false,
+            Err(mpsc::TrySendError::Full(m)) => {
+                if !help.is_some_and(|h| h.help()) {
+                    return tx.send(m).is_ok();
+                }
+                msg = m;
+            }
+        }
+    }
+}
+
 fn worker(
     id: usize,
     opts: EngineOptions,
@@ -766,10 +800,11 @@ fn worker(
     render: &MakeRender,
     rx: mpsc::Receiver<ToWorker>,
     tx: mpsc::Sender<FromWorker>,
+    help: Option<&dyn Help>,
 ) {
     let mut table = FlowTable::new(opts);
     let mut fin = Finisher::new(ctx, render(), true);
-    for msg in rx {
+    while let Some(msg) = recv_helping(&rx, help) {
         match msg {
             ToWorker::Batch(mut b) => {
                 table.input = b.input;
@@ -831,6 +866,9 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
         share: split.share(t),
         ..job.opts.clone()
     };
+    // Whichever thread would wait writes the output meanwhile.
+    let help = sink.share_writes();
+    let help = help.as_deref();
     std::thread::scope(|scope| {
         let (res_tx, res_rx) = mpsc::channel::<FromWorker>();
         let mut to: Vec<mpsc::SyncSender<ToWorker>> = Vec::with_capacity(n - 1);
@@ -840,7 +878,9 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
             let opts = opts_for(id);
             std::thread::Builder::new()
                 .name(format!("tlsnoop-worker-{id}"))
-                .spawn_scoped(scope, move || worker(id, opts, ctx, render, rx, res_tx))
+                .spawn_scoped(scope, move || {
+                    worker(id, opts, ctx, render, rx, res_tx, help)
+                })
                 .map_err(io::Error::other)?;
             to.push(tx);
         }
@@ -854,6 +894,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
             stats: vec![Stats::default(); n - 1],
             written: vec![0; n - 1],
             ended: 0,
+            help,
         };
         let mut front = Frontend::new(&job.opts.limits);
         let mut own = FlowTable::new(opts_for(0));
@@ -937,9 +978,9 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
             })?;
             // Every worker ends an End with one answer marked so: wait for all of them.
             while d.ended < n - 1 {
-                match d.res.recv() {
-                    Ok(r) => d.take(r),
-                    Err(_) => return Err(io::Error::other("a worker thread stopped")),
+                match recv_helping(&d.res, d.help) {
+                    Some(r) => d.take(r),
+                    None => return Err(io::Error::other("a worker thread stopped")),
                 }
                 release(&mut d.merge, sink, &mut fin)?;
             }
@@ -959,7 +1000,7 @@ fn run_sharded(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::R
 }
 
 /// The reader's side of a sharded run.
-struct Dispatch {
+struct Dispatch<'h> {
     to: Vec<mpsc::SyncSender<ToWorker>>,
     batches: Vec<Batch>,
     pool: Vec<Batch>,
@@ -970,9 +1011,11 @@ struct Dispatch {
     /// Workers that have answered this input's End (answers are taken wherever they are
     /// waiting, so this is counted in `take`).
     ended: usize,
+    /// The output's writes, which the reader makes while it would wait for a worker.
+    help: Option<&'h dyn Help>,
 }
 
-impl Dispatch {
+impl Dispatch<'_> {
     /// Sends worker `w` its batch, stamped with where the capture has got to.
     fn send(&mut self, w: usize, input: usize, clock: Timestamp, next: OrderKey) {
         // Spent batches come back with the answers: take them first, so that the pool, not
@@ -989,7 +1032,8 @@ impl Dispatch {
         b.clock = clock;
         b.next = next;
         if let Some(tx) = self.to.get(w) {
-            let _ = tx.send(ToWorker::Batch(b));
+            // A worker gone means it panicked; the scope reports that when it ends.
+            send_helping(tx, ToWorker::Batch(b), self.help);
         }
     }
 

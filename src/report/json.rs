@@ -104,4 +104,9 @@ impl<W: Write> Sink for JsonSink<W> {
         self.out.write_all(b"}\n")?;
         self.out.flush()
     }
+
+    /// The document is written as it goes, through the output's own buffer.
+    fn share_writes(&mut self) -> Option<std::sync::Arc<dyn super::spool::Help>> {
+        None
+    }
 }

@@ -10,10 +10,12 @@ pub mod escape;
 pub mod json;
 pub mod json_record;
 pub mod live;
+pub mod spool;
 pub mod text;
 
 use crate::record::{CipherSuite, InputInfo, Negotiation, Outcome, Severity, Stats, Version};
 use std::io::{self, Write};
+use std::sync::Arc;
 
 /// One finished record rendered to bytes, by whichever thread analysed it. Its id is not known
 /// there: the bytes hold the record's own `id` field (0) at `id_at..id_at + id_len`, and
@@ -137,6 +139,11 @@ pub trait Sink {
 
     /// The end of the run.
     fn finish(&mut self, inputs: &[InputInfo], stats: &Stats) -> io::Result<()>;
+
+    /// Lets the other threads of a run write this sink's output while they would wait (see
+    /// [`spool`]): the handle they help through, or `None` for a sink that writes its output
+    /// itself. (No default: a sink that wraps another must pass this on.)
+    fn share_writes(&mut self) -> Option<Arc<dyn spool::Help>>;
 }
 
 /// Makes one renderer (per worker thread).
@@ -145,7 +152,7 @@ pub type MakeRender = dyn Fn() -> Box<dyn Render> + Sync;
 /// A renderer and sink for `format`, writing to `out`.
 pub fn for_format(
     format: Format,
-    out: Box<dyn Write>,
+    out: Box<dyn Write + Send>,
     color: bool,
 ) -> (Box<MakeRender>, Box<dyn Sink>) {
     match format {
@@ -192,9 +199,12 @@ pub enum Format {
 /// Records are gathered in a buffer of its own and written [`LINE_CHUNK`] at a time, and a
 /// record not rendered yet is rendered straight into it ([`Sink::flow_analysed`]): written
 /// through the output's `BufWriter`, each of the benchmark's 525 MB of records was copied once
-/// more (2% of a one-thread run).
+/// more (2% of a one-thread run). With several threads the chunks are queued for whichever
+/// thread has the time to write them ([`Sink::share_writes`], [`spool`]).
 pub struct LineSink<W: Write> {
-    out: W,
+    out: Arc<spool::Spool<W>>,
+    /// Chunks are queued for other threads to write (`share_writes`); else written at once.
+    shared: bool,
     flush_each: bool,
     /// Records not written yet (its id marks, those of the last record rendered into it, are
     /// not used: a renderer appends to a `Rendered`).
@@ -209,7 +219,8 @@ impl<W: Write> LineSink<W> {
     /// A sink writing to `out`; with `flush_each` every record is flushed at once.
     pub fn new(out: W, flush_each: bool) -> Self {
         LineSink {
-            out,
+            out: Arc::new(spool::Spool::new(out)),
+            shared: false,
             flush_each,
             buf: Rendered {
                 bytes: Vec::with_capacity(LINE_CHUNK + (16 << 10)),
@@ -218,20 +229,25 @@ impl<W: Write> LineSink<W> {
         }
     }
 
-    /// Writes what is gathered when it is a chunk, or at once with `flush_each`.
+    /// Writes (or queues) what is gathered when it is a chunk, or at once with `flush_each`.
     fn written(&mut self) -> io::Result<()> {
-        if self.flush_each || self.buf.bytes.len() >= LINE_CHUNK {
-            self.out.write_all(&self.buf.bytes)?;
+        if self.flush_each {
+            self.out.write_now(&self.buf.bytes)?;
             self.buf.bytes.clear();
-            if self.flush_each {
-                self.out.flush()?;
-            }
+            self.out.flush()
+        } else if self.buf.bytes.len() < LINE_CHUNK {
+            Ok(())
+        } else if self.shared {
+            self.out.push(&mut self.buf.bytes)
+        } else {
+            self.out.write_now(&self.buf.bytes)?;
+            self.buf.bytes.clear();
+            Ok(())
         }
-        Ok(())
     }
 }
 
-impl<W: Write> Sink for LineSink<W> {
+impl<W: Write + Send + 'static> Sink for LineSink<W> {
     fn flow(&mut self, id: u64, r: RenderedRef<'_>) -> io::Result<()> {
         r.write_to(&mut self.buf.bytes, id)?;
         self.written()
@@ -248,9 +264,18 @@ impl<W: Write> Sink for LineSink<W> {
     }
 
     fn finish(&mut self, _inputs: &[InputInfo], _stats: &Stats) -> io::Result<()> {
-        self.out.write_all(&self.buf.bytes)?;
+        self.out.write_now(&self.buf.bytes)?;
         self.buf.bytes.clear();
         self.out.flush()
+    }
+
+    /// Live output is flushed record by record and is not shared.
+    fn share_writes(&mut self) -> Option<Arc<dyn spool::Help>> {
+        if self.flush_each {
+            return None;
+        }
+        self.shared = true;
+        Some(Arc::clone(&self.out) as Arc<dyn spool::Help>)
     }
 }
 
@@ -282,10 +307,9 @@ mod tests {
             json::JsonRender::lines().render(&n, &mut r);
             r
         };
-        let mut out = Vec::new();
         let mut want = Vec::new();
-        {
-            let mut sink = LineSink::new(&mut out, false);
+        let out = {
+            let mut sink = LineSink::new(Vec::new(), false);
             let mut scratch = Rendered::default();
             let mut i = 0u64;
             while want.len() < 3 * LINE_CHUNK {
@@ -299,7 +323,8 @@ mod tests {
                 }
             }
             sink.finish(&[], &Stats::default()).unwrap();
-        }
+            sink.out.output(Vec::clone)
+        };
         assert_eq!(
             String::from_utf8(out).unwrap(),
             String::from_utf8(want).unwrap()
@@ -310,23 +335,55 @@ mod tests {
     fn a_line_sink_writes_whole_chunks_until_the_end_or_each_record_when_asked() {
         let mut render = json::JsonRender::lines();
         let mut scratch = Rendered::default();
-        let mut out = Vec::new();
-        let mut sink = LineSink::new(&mut out, false);
+        let mut sink = LineSink::new(Vec::new(), false);
         sink.flow_analysed(&record(1), &mut render, &mut scratch)
             .unwrap();
-        assert!(sink.out.is_empty(), "one record waits for a chunk");
+        assert!(
+            sink.out.output(Vec::is_empty),
+            "one record waits for a chunk"
+        );
         let mut i = 1;
-        while sink.out.is_empty() {
+        while sink.out.output(Vec::is_empty) {
             i += 1;
             assert!(i < 1_000, "a chunk is written once gathered");
             sink.flow_analysed(&record(i), &mut render, &mut scratch)
                 .unwrap();
         }
-        assert!(sink.out.len() >= LINE_CHUNK && sink.buf.bytes.is_empty());
-        let mut each = Vec::new();
-        let mut live = LineSink::new(&mut each, true);
+        assert!(sink.out.output(Vec::len) >= LINE_CHUNK && sink.buf.bytes.is_empty());
+        let mut live = LineSink::new(Vec::new(), true);
         live.flow_analysed(&record(1), &mut render, &mut scratch)
             .unwrap();
-        assert!(live.out.ends_with(b"}\n"), "written at once");
+        assert!(live.out.output(|o| o.ends_with(b"}\n")), "written at once");
+        assert!(live.share_writes().is_none(), "live output is not shared");
+    }
+
+    /// Once shared, whole chunks wait for a thread that helps (or for too many waiting, or
+    /// the end), and go out in order.
+    #[test]
+    fn a_shared_line_sink_leaves_its_chunks_to_helpers_in_order() {
+        let mut render = json::JsonRender::lines();
+        let mut scratch = Rendered::default();
+        let mut sink = LineSink::new(Vec::new(), false);
+        let help = sink.share_writes().expect("JSON lines are shared");
+        let mut want = Vec::new();
+        let mut i = 0;
+        while sink.out.output(Vec::is_empty) {
+            i += 1;
+            assert!(i < 100_000, "too many chunks waiting are written");
+            let n = record(i);
+            render.render(&n, &mut scratch);
+            want.extend_from_slice(&scratch.bytes);
+            sink.flow_analysed(&n, &mut render, &mut scratch).unwrap();
+        }
+        let chunks = want.len() / LINE_CHUNK;
+        assert!(
+            chunks > spool::WAITING_MAX,
+            "{chunks} chunks gathered first"
+        );
+        let before = sink.out.output(Vec::len);
+        assert!(help.help(), "a helper writes a waiting chunk");
+        assert!(sink.out.output(Vec::len) > before);
+        sink.finish(&[], &Stats::default()).unwrap();
+        assert_eq!(sink.out.output(Vec::clone), want);
     }
 }

@@ -358,4 +358,9 @@ impl<W: Write> Sink for TextSink<W> {
         }
         self.out.flush()
     }
+
+    /// The report is written as it goes, through the output's own buffer.
+    fn share_writes(&mut self) -> Option<std::sync::Arc<dyn super::spool::Help>> {
+        None
+    }
 }
