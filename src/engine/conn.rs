@@ -311,8 +311,8 @@ pub(super) fn feed(
 }
 
 /// The cheap path for a decided flow's packets: an in-order segment without SYN, FIN or RST
-/// whose payload lies inside the record being skipped, and whose ACK reveals no hole, changes
-/// nothing but two counters. Returns false (having changed nothing) when the full path is
+/// whose payload lies inside the record being skipped or holds only application-data records
+/// ([`TlsFlow::skip_records`]), and whose ACK reveals no hole, changes nothing but counters. Returns false (having changed nothing) when the full path is
 /// needed. Most packets of a long transfer take this path.
 pub(super) fn fast_path(conn: &mut Conn, side: usize, seg: &TcpSegment<'_>) -> bool {
     if seg.flags.syn || seg.flags.fin || seg.flags.rst || seg.truncated || conn.not_tls {
@@ -324,16 +324,21 @@ pub(super) fn fast_path(conn: &mut Conn, side: usize, seg: &TcpSegment<'_>) -> b
     let other = 1 - side;
     let len = seg.payload.len();
     let ack_ok = !seg.flags.ack || reasm.get(other).is_some_and(|r| r.ack_is_old(seg.ack));
-    let data_ok = len == 0
-        || (reasm.get(side).is_some_and(|r| r.is_next(seg.seq)) && t.can_skip(sender, len));
-    if !(ack_ok && data_ok && t.decided()) {
+    if !(ack_ok && t.decided()) {
         return false;
     }
     if len > 0 {
-        if let Some(r) = reasm.get_mut(side) {
-            r.advance(len);
+        let Some(r) = reasm.get_mut(side).filter(|r| r.is_next(seg.seq)) else {
+            return false;
+        };
+        // Inside the record being skipped; else records of application data, counted off
+        // where they lie (the packets that end a record or start one).
+        if t.can_skip(sender, len) {
+            t.skip(sender, len);
+        } else if !t.skip_records(sender, seg.payload) {
+            return false;
         }
-        t.skip(sender, len);
+        r.advance(len);
     }
     true
 }

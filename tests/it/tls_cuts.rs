@@ -260,3 +260,89 @@ fn hellos_cut_after_their_first_bytes_are_read_as_sent_whole() {
     assert!(hellos >= 30, "{hellos} ClientHellos read");
     assert!(both_ways >= 30, "{both_ways} ServerHellos cut too");
 }
+
+/// A decided flow's application data counted off by `skip_records` (the engine's fast path,
+/// with `can_skip` and `skip` before it, as `engine::conn::fast_path` has them) leaves the TLS
+/// state and the record exactly as `data` leaves them, whether the bytes come as captured, in
+/// one piece per flight, or in pieces of 1 to 7 bytes (headers cut: those go to `data`).
+#[test]
+fn application_data_counted_off_leaves_the_state_data_leaves() {
+    let mut skipped = 0;
+    let mut fell_back = 0;
+    for path in real_captures() {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let (client, server, segs) = first_connection(&path);
+        let joined = segs
+            .iter()
+            .fold(Vec::<(Sender, Vec<u8>)>::new(), |mut v, (f, b)| {
+                match v.last_mut() {
+                    Some((g, c)) if g == f => c.extend_from_slice(b),
+                    _ => v.push((*f, b.clone())),
+                }
+                v
+            });
+        // Pieces of 1 to 7 bytes, but for the first 8 bytes of each direction (see the
+        // module's note).
+        let mut small = Vec::new();
+        let mut started = [false; 2];
+        for (from, bytes) in &segs {
+            let mut rest = bytes.as_slice();
+            let first = &mut started[usize::from(*from == Sender::Server)];
+            if !std::mem::replace(first, true) {
+                let (head, r) = rest.split_at(8.min(rest.len()));
+                small.push((*from, head.to_vec()));
+                rest = r;
+            }
+            for piece in rest.chunks(1 + small.len() % 7) {
+                small.push((*from, piece.to_vec()));
+            }
+        }
+        for (how, pieces) in [
+            ("as captured", &segs),
+            ("joined", &joined),
+            ("small", &small),
+        ] {
+            let new = || {
+                (
+                    TlsFlow::new(&Limits::default()),
+                    Negotiation::new(0, 1, Timestamp::default(), client, server),
+                )
+            };
+            let (mut full, mut full_rec) = new();
+            let (mut fast, mut fast_rec) = new();
+            for (n, (from, bytes)) in pieces.iter().enumerate() {
+                full.data(*from, bytes, 1, &mut full_rec);
+                if fast.decided() && fast.can_skip(*from, bytes.len()) {
+                    fast.skip(*from, bytes.len());
+                } else if fast.decided() && fast.skip_records(*from, bytes) {
+                    skipped += 1;
+                } else {
+                    fell_back += usize::from(fast.decided());
+                    fast.data(*from, bytes, 1, &mut fast_rec);
+                }
+                assert_eq!(
+                    format!("{fast:?}"),
+                    format!("{full:?}"),
+                    "{name} {how}: piece {n}"
+                );
+            }
+            for (t, r) in [(&mut full, &mut full_rec), (&mut fast, &mut fast_rec)] {
+                t.close(Sender::Client, CloseKind::Fin, 1, r);
+                t.finish(r);
+            }
+            assert_eq!(
+                serde_json::to_value(&fast_rec).unwrap(),
+                serde_json::to_value(&full_rec).unwrap(),
+                "{name} {how}"
+            );
+        }
+    }
+    assert!(
+        skipped > 500,
+        "{skipped} pieces counted off ({fell_back} given to data)"
+    );
+    assert!(
+        fell_back > 500,
+        "{fell_back} pieces given to data ({skipped} counted off)"
+    );
+}
