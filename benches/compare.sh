@@ -8,6 +8,7 @@
 #
 # Environment:
 #   TSHARK=0, SSLDUMP=0   skip that peer (tshark takes minutes on the 1.69 GB capture)
+#   NULL_OUT=0            no -o /dev/null rows
 #   BASELINE=PATH         also time an older tlsnoop binary (without -j) and check that its
 #                         flows are the same, e.g. BASELINE=../bench/tlsnoop-7054563 (a build of commit 7054563)
 #   TLSNOOP=PATH          the binary to measure (default target/release/tlsnoop, built with
@@ -24,6 +25,9 @@
 # every command under /usr/bin/time -v (apt-get install -y time):
 #   tlsnoop read --format jsonl -q [-j 1 | -j 2] FILE -o OUT    (-j rows only if `tlsnoop read
 #                                                                --help` mentions --threads)
+#   the same with -o /dev/null (rows tlsnoop-j1-null, tlsnoop-j2-null; NULL_OUT=0 leaves them out): what
+#     reading costs without the kernel taking in the 525 MB written, which on this project's VM is
+#     0.2-0.3 s of system time (a page of tmpfs the guest had given back costs the host a fault)
 #   $BASELINE read --format jsonl -q FILE -o OUT
 #   tshark -n -r FILE -T fields -e frame.number -e tcp.stream -e tls.handshake.type
 #          -e tls.handshake.extensions_server_name -e tls.handshake.ciphersuite
@@ -46,6 +50,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 PY=${PYTHON:-python3}
 TSHARK=${TSHARK:-1}
+NULL_OUT=${NULL_OUT:-1}
 SSLDUMP=${SSLDUMP:-1}
 ROUNDS=${ROUNDS:-3}
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive number"
@@ -182,7 +187,13 @@ if [[ $THREADS == 1 ]]; then
     tool tlsnoop-j1 /dev/null "$TLSNOOP" "${TN[@]}" -j 1 "$FILE" -o "$OUTDIR/tlsnoop-j1.jsonl"
     tool tlsnoop-j2 /dev/null "$TLSNOOP" "${TN[@]}" -j 2 "$FILE" -o "$OUTDIR/tlsnoop-j2.jsonl"
     MAIN=tlsnoop-j1
-    rounds "$ROUNDS" tlsnoop-j1 tlsnoop-j2
+    if [[ $NULL_OUT != 0 ]]; then
+        tool tlsnoop-j1-null /dev/null "$TLSNOOP" "${TN[@]}" -j 1 "$FILE" -o /dev/null
+        tool tlsnoop-j2-null /dev/null "$TLSNOOP" "${TN[@]}" -j 2 "$FILE" -o /dev/null
+        rounds "$ROUNDS" tlsnoop-j1 tlsnoop-j2 tlsnoop-j1-null tlsnoop-j2-null
+    else
+        rounds "$ROUNDS" tlsnoop-j1 tlsnoop-j2
+    fi
 else
     tool tlsnoop /dev/null "$TLSNOOP" "${TN[@]}" "$FILE" -o "$OUTDIR/tlsnoop.jsonl"
     MAIN=tlsnoop
@@ -206,32 +217,46 @@ fi
 # ---- the table. The speed-up of -j 2 is the median of its rounds' ratios (-j 1 and -j 2 run one
 # after the other in each round), not the ratio of the two fastest runs, which may come from
 # different phases of a host whose speed changes.
+# ratios A B: each round's A seconds / B seconds; median: the median of such a list.
+ratios() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        n = split(a, x, " "); m = split(b, y, " "); if (m < n) n = m
+        for (i = 1; i <= n; i++) if (y[i] > 0) printf " %.2f", x[i] / y[i] }'
+}
+median() {
+    echo "$1" | tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR) printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 PAIRS=""
 SPEEDUP=""
+NULL_PAIRS=""
+NULL_SPEEDUP=""
 if [[ $THREADS == 1 ]]; then
-    PAIRS=$(awk -v a="${ALL[tlsnoop-j1]}" -v b="${ALL[tlsnoop-j2]}" 'BEGIN {
-        n = split(a, x, " "); m = split(b, y, " "); if (m < n) n = m
-        for (i = 1; i <= n; i++) if (y[i] > 0) printf " %.2f", x[i] / y[i] }')
-    SPEEDUP=$(echo "$PAIRS" | tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR) printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    PAIRS=$(ratios "${ALL[tlsnoop-j1]}" "${ALL[tlsnoop-j2]}")
+    SPEEDUP=$(median "$PAIRS")
+    if [[ $NULL_OUT != 0 ]]; then
+        NULL_PAIRS=$(ratios "${ALL[tlsnoop-j1-null]}" "${ALL[tlsnoop-j2-null]}")
+        NULL_SPEEDUP=$(median "$NULL_PAIRS")
+    fi
 fi
 echo
-printf '%-12s %9s %9s %12s %10s %9s %8s %9s\n' tool seconds MB/s packets/s "RSS MiB" "vs tshark" "vs -j1" "CPU s"
+printf '%-15s %9s %9s %12s %10s %9s %8s %9s\n' tool seconds MB/s packets/s "RSS MiB" "vs tshark" "vs -j1" "CPU s"
 for n in "${NAMES[@]}"; do
     awk -v n="$n" -v s="${SECS[$n]}" -v c="${CPU[$n]}" -v r="${RSS[$n]}" -v b="$BYTES" -v p="$PACKETS" \
-        -v ts="${SECS[tshark]:-}" -v sp="$SPEEDUP" -v rc="${RC[$n]}" 'BEGIN {
+        -v ts="${SECS[tshark]:-}" -v sp="$SPEEDUP" -v nsp="$NULL_SPEEDUP" -v rc="${RC[$n]}" 'BEGIN {
         t = (s > 0) ? s : 0.01
         vt = (ts != "") ? sprintf("%.1fx", ts / t) : "-"
-        vj = (n == "tlsnoop-j2" && sp != "") ? sp "x" : ""
-        printf "%-12s %9.2f %9.1f %12.0f %10.1f %9s %8s %9.2f%s\n", n, s, b / 1e6 / t, p / t, r, vt, vj, c, (rc != 0 ? "  (exit " rc ")" : "")
+        vj = (n == "tlsnoop-j2" && sp != "") ? sp "x" : (n == "tlsnoop-j2-null" && nsp != "") ? nsp "x" : ""
+        printf "%-15s %9.2f %9.1f %12.0f %10.1f %9s %8s %9.2f%s\n", n, s, b / 1e6 / t, p / t, r, vt, vj, c, (rc != 0 ? "  (exit " rc ")" : "")
     }'
 done
 echo "(seconds: wall clock, the fastest run; vs tshark = tshark's seconds / this row's; vs -j1 = median over the"
-echo " rounds of -j1's seconds / -j2's in the same round;"
+echo " rounds of -j1's seconds / -j2's in the same round (-null: of the -null rows);"
 echo " CPU s = user + system time, steadier than the wall clock on a busy machine)"
 echo "every run's seconds:"
-for n in "${NAMES[@]}"; do printf '  %-12s%s\n' "$n" "${ALL[$n]}"; done
-[[ -n $PAIRS ]] && printf '  %-12s%s\n' "-j1 / -j2" "$PAIRS"
+for n in "${NAMES[@]}"; do printf '  %-15s%s\n' "$n" "${ALL[$n]}"; done
+[[ -n $PAIRS ]] && printf '  %-15s%s\n' "-j1 / -j2" "$PAIRS"
+[[ -n $NULL_PAIRS ]] && printf '  %-15s%s\n' "same, -null" "$NULL_PAIRS"
 
 # ---- the checks
 echo
