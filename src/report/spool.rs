@@ -267,6 +267,12 @@ mod tests {
             want.extend_from_slice(&c);
             spool.push(&mut c).unwrap();
         }
+        // However the threads were scheduled, up to WAITING_MAX chunks wait now: the helpers
+        // write them (the test's timing does not decide what it checks).
+        let start = std::time::Instant::now();
+        while spool.waiting.load(Ordering::SeqCst) > 0 && start.elapsed().as_secs() < 60 {
+            std::thread::yield_now();
+        }
         spool.flush().unwrap();
         stop.store(true, Ordering::SeqCst);
         let helped: usize = helpers.into_iter().map(|h| h.join().unwrap()).sum();
