@@ -56,6 +56,9 @@ pub struct RunOptions<'a> {
     /// Map regular files into memory instead of reading them (`read` unless `--no-mmap`; see
     /// [`capture::read_capture_until`]).
     pub map_files: bool,
+    /// The output is thrown away (`/dev/null`): writing it costs the reading thread nothing,
+    /// so with several threads it takes more of the flows (see `engine::pipeline::Job`).
+    pub output_discarded: bool,
     /// Called every so often while reading (a progress display).
     pub progress: Option<&'a mut dyn FnMut(&engine::pipeline::Progress)>,
 }
@@ -74,6 +77,7 @@ pub fn run(
         render: o.render,
         threads: o.threads,
         map_files: o.map_files,
+        output_discarded: o.output_discarded,
         progress: o.progress,
     };
     let out = engine::pipeline::run(paths, job, sink)?;

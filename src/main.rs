@@ -170,6 +170,38 @@ fn load_trust(ca_files: &[std::path::PathBuf], system: bool) -> Result<Option<Tr
     Ok(trust)
 }
 
+/// Whether `f` is `/dev/null` (the same device), whose writes cost nothing: with several
+/// threads the reading thread then takes more of the flows (`engine::pipeline`).
+#[cfg(unix)]
+fn is_dev_null(f: &std::fs::File) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    match (f.metadata(), std::fs::metadata("/dev/null")) {
+        (Ok(m), Ok(null)) => m.file_type().is_char_device() && m.rdev() == null.rdev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_dev_null(_f: &std::fs::File) -> bool {
+    false
+}
+
+/// Whether standard output is `/dev/null` (`> /dev/null`).
+fn stdout_is_dev_null() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .is_ok_and(|fd| is_dev_null(&std::fs::File::from(fd)))
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
 fn read(a: ReadArgs) -> ExitCode {
     let mut opts = EngineOptions {
         server_ports: a.analysis.server_ports.clone(),
@@ -183,9 +215,17 @@ fn read(a: ReadArgs) -> ExitCode {
     // gathered in chunks of as many bytes by their sink, which this buffer then passes through.
     const OUT_BUFFER: usize = report::LINE_CHUNK;
     // Send: with several threads, whichever has the time writes the output (report::spool).
-    let (out, is_tty): (Box<dyn Write + Send>, bool) = match &a.output {
+    // Also whether the output is thrown away (`/dev/null`).
+    let (out, is_tty, discarded): (Box<dyn Write + Send>, bool, bool) = match &a.output {
         Some(p) => match std::fs::File::create(p) {
-            Ok(f) => (Box::new(io::BufWriter::with_capacity(OUT_BUFFER, f)), false),
+            Ok(f) => {
+                let null = is_dev_null(&f);
+                (
+                    Box::new(io::BufWriter::with_capacity(OUT_BUFFER, f)),
+                    false,
+                    null,
+                )
+            }
             Err(e) => {
                 eprintln!("tlsnoop: {}: cannot create: {e}", p.display());
                 return ExitCode::from(2);
@@ -194,6 +234,7 @@ fn read(a: ReadArgs) -> ExitCode {
         None => (
             Box::new(io::BufWriter::with_capacity(OUT_BUFFER, io::stdout())),
             io::stdout().is_terminal(),
+            stdout_is_dev_null(),
         ),
     };
     let color = match a.color {
@@ -234,6 +275,7 @@ fn read(a: ReadArgs) -> ExitCode {
         render: render.as_ref(),
         threads: threads.max(1),
         map_files: !a.no_mmap,
+        output_discarded: discarded,
         progress: Some(&mut on_progress),
     };
     let result = tlsnoop::run(&a.files, run, &mut watch);
@@ -269,6 +311,26 @@ fn read(a: ReadArgs) -> ExitCode {
         Err(e) => {
             eprintln!("tlsnoop: cannot write the report: {e}");
             ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn only_dev_null_counts_as_thrown_away() {
+        let null = std::fs::File::create("/dev/null").unwrap();
+        assert!(is_dev_null(&null));
+        let path = std::env::temp_dir().join(format!("tlsnoop-null-test-{}", std::process::id()));
+        let file = std::fs::File::create(&path).unwrap();
+        assert!(!is_dev_null(&file), "a regular file");
+        drop(file);
+        std::fs::remove_file(&path).unwrap();
+        if let Ok(tty) = std::fs::File::create("/dev/zero") {
+            assert!(!is_dev_null(&tty), "another character device");
         }
     }
 }
