@@ -52,6 +52,9 @@ const BATCH_CHUNK_BYTES: usize = 2 * crate::capture::MAP_WINDOW;
 /// Frames after which every worker is sent what it has (even nothing), so that its marks
 /// follow the capture and records do not wait on an idle worker.
 const SYNC_FRAMES: u64 = 16 * 1024;
+// Every batch is sent at least this often, so a segment's frame number fits in a `u32` after its
+// batch's first (`SegMeta::number`).
+const _: () = assert!(SYNC_FRAMES < u32::MAX as u64);
 /// Batches queued per worker.
 pub const QUEUE_BATCHES: usize = 8;
 /// Frames between two looks at what the one-thread run can release.
@@ -363,30 +366,36 @@ fn run_inline(paths: &[String], mut job: Job<'_>, sink: &mut dyn Sink) -> io::Re
 const COPIED: u8 = u8::MAX;
 
 /// [`SegMeta::bits`]: the TCP flags, the segment's state, and how its addresses are kept.
-const SYN: u8 = 1;
-const ACK: u8 = 1 << 1;
-const FIN: u8 = 1 << 2;
-const RST: u8 = 1 << 3;
-const PSH: u8 = 1 << 4;
-const TRUNCATED: u8 = 1 << 5;
+const SYN: u16 = 1;
+const ACK: u16 = 1 << 1;
+const FIN: u16 = 1 << 2;
+const RST: u16 = 1 << 3;
+const PSH: u16 = 1 << 4;
+const TRUNCATED: u16 = 1 << 5;
 /// The payload starts like a TLS handshake, alert or change-cipher-spec record: the worker
 /// will most likely copy and parse it ([`Batch::prefetch_records`]).
-const RECORD: u8 = 1 << 6;
+const RECORD: u16 = 1 << 6;
 /// Not two IPv4 addresses: `src_ip` is the index of the pair in [`Batch::addrs`].
-const OTHER_ADDRS: u8 = 1 << 7;
+const OTHER_ADDRS: u16 = 1 << 7;
+/// The frame's time is not the batch's first plus `ts_secs` seconds, or the capture clock is not
+/// the frame's time: `ts_secs` is the index of both in [`Batch::times`].
+const OTHER_TIMES: u16 = 1 << 8;
 
 /// One TCP segment in a batch, in 72 bytes: the segment without its payload, which is in one
 /// of the batch's chunks or (copied) in its data. The reader writes one for each segment it
 /// passes on and the worker reads it on the other core, so its size is traffic between the
 /// cores: with the addresses as `SocketAddr`s and whole `Timestamp`s it took 144 bytes, and
-/// doubling that made `-j 2` 3-5% slower on the benchmark capture.
+/// doubling that made `-j 2` 3-5% slower on the benchmark capture; then 72, and 48 with the
+/// frame number and seconds counted from the batch's first and the capture clock left out when
+/// it is the frame's time (nearly always; else both times are kept aside).
 #[derive(Debug, Clone, Copy)]
 struct SegMeta {
-    number: u64,
-    ts_secs: i64,
-    clock_secs: i64,
+    /// Frame number after the batch's first ([`Batch::base_number`]).
+    number: u32,
+    /// Seconds after the batch's first segment's ([`Batch::base_secs`]), or (with
+    /// [`OTHER_TIMES`]) an index in [`Batch::times`].
+    ts_secs: u32,
     ts_nanos: u32,
-    clock_nanos: u32,
     seq: u32,
     ack: u32,
     wire_payload_len: u32,
@@ -400,7 +409,7 @@ struct SegMeta {
     dst_port: u16,
     /// Index in [`Batch::chunks`], or [`COPIED`].
     chunk: u8,
-    bits: u8,
+    bits: u16,
 }
 
 /// Segments for one worker, with where the capture had got to when it was sent.
@@ -414,6 +423,11 @@ struct Batch {
     data: Vec<u8>,
     /// The address pairs that are not two IPv4 addresses ([`OTHER_ADDRS`]).
     addrs: Vec<(SocketAddr, SocketAddr)>,
+    /// The first segment's frame number and seconds, which the others count from.
+    base_number: u64,
+    base_secs: i64,
+    /// Frame times and capture clocks that are not kept in the segment ([`OTHER_TIMES`]).
+    times: Vec<(Timestamp, Timestamp)>,
     /// Payload bytes of all the segments.
     bytes: usize,
     /// Bytes of the chunks in `chunks`.
@@ -433,6 +447,9 @@ impl Batch {
             chunks: Vec::with_capacity(BATCH_CHUNKS),
             data: Vec::new(),
             addrs: Vec::new(),
+            base_number: 0,
+            base_secs: 0,
+            times: Vec::new(),
             bytes: 0,
             chunk_bytes: 0,
             clock: Timestamp::default(),
@@ -474,13 +491,13 @@ impl Batch {
         // Without a branch per flag: a loop over (flag, bit) pairs was a tenth of what the
         // reader spends on a segment it passes on.
         let record = matches!(seg.payload.first(), Some(0x14..=0x16));
-        let mut bits = (u8::from(f.syn) * SYN)
-            | (u8::from(f.ack) * ACK)
-            | (u8::from(f.fin) * FIN)
-            | (u8::from(f.rst) * RST)
-            | (u8::from(f.psh) * PSH)
-            | (u8::from(seg.truncated) * TRUNCATED)
-            | (u8::from(record) * RECORD);
+        let mut bits = (u16::from(f.syn) * SYN)
+            | (u16::from(f.ack) * ACK)
+            | (u16::from(f.fin) * FIN)
+            | (u16::from(f.rst) * RST)
+            | (u16::from(f.psh) * PSH)
+            | (u16::from(seg.truncated) * TRUNCATED)
+            | (u16::from(record) * RECORD);
         let (src_ip, dst_ip) = match (seg.src, seg.dst) {
             (SocketAddr::V4(s), SocketAddr::V4(d)) => (s.ip().to_bits(), d.ip().to_bits()),
             (s, d) => {
@@ -490,12 +507,26 @@ impl Batch {
                 (u32::try_from(self.addrs.len() - 1).unwrap_or(u32::MAX), 0)
             }
         };
+        if self.segs.is_empty() {
+            self.base_number = number;
+            self.base_secs = ts.secs;
+        }
+        // A batch spans at most SYNC_FRAMES frames (every batch is sent that often), far below
+        // 4 Gi; nearly always the clock is the frame's time and it is seconds after the first.
+        let number = u32::try_from(number.wrapping_sub(self.base_number)).unwrap_or(u32::MAX);
+        let ts_secs = match u32::try_from(ts.secs.wrapping_sub(self.base_secs)) {
+            Ok(d) if clock == ts && ts.secs >= self.base_secs => d,
+            _ => {
+                bits |= OTHER_TIMES;
+                self.times.push((ts, clock));
+                // At most BATCH_SEGMENTS of them.
+                u32::try_from(self.times.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
         self.segs.push(SegMeta {
             number,
-            ts_secs: ts.secs,
-            clock_secs: clock.secs,
+            ts_secs,
             ts_nanos: ts.nanos,
-            clock_nanos: clock.nanos,
             seq: seg.seq,
             ack: seg.ack,
             wire_payload_len: seg.wire_payload_len,
@@ -542,16 +573,21 @@ impl Batch {
             truncated: has(TRUNCATED),
             wire_payload_len: m.wire_payload_len,
         };
-        let f = FrameCtx {
-            number: m.number,
-            ts: Timestamp {
-                secs: m.ts_secs,
+        let (ts, clock) = if has(OTHER_TIMES) {
+            self.times
+                .get(m.ts_secs as usize)
+                .copied()
+                .unwrap_or_default()
+        } else {
+            let ts = Timestamp {
+                secs: self.base_secs.wrapping_add(i64::from(m.ts_secs)),
                 nanos: m.ts_nanos,
-            },
+            };
+            (ts, ts)
         };
-        let clock = Timestamp {
-            secs: m.clock_secs,
-            nanos: m.clock_nanos,
+        let f = FrameCtx {
+            number: self.base_number.wrapping_add(u64::from(m.number)),
+            ts,
         };
         (seg, f, clock)
     }
@@ -590,6 +626,7 @@ impl Batch {
         self.chunks.clear();
         self.data.clear();
         self.addrs.clear();
+        self.times.clear();
         self.bytes = 0;
         self.chunk_bytes = 0;
     }
@@ -1137,11 +1174,18 @@ mod tests {
                 truncated: bit(1),
                 wire_payload_len: 70_000 + i as u32,
             };
+            // Times kept in the segment (the clock at the frame's time, seconds after the
+            // first's) and aside (an earlier second, one 2^32 s later, a clock ahead).
+            let secs = [-5, -3, -6, -5 + (1i64 << 32), 7][i];
             let f = FrameCtx {
-                number: (1 << 40) + i as u64,
-                ts: Timestamp::new(-5 + i as i64, 999_999_999 - i as u32),
+                number: (1 << 40) + 3 * i as u64,
+                ts: Timestamp::new(secs, 999_999_999 - i as u32),
             };
-            let clock = Timestamp::new(1 << 40, i as u32);
+            let clock = if i == 1 {
+                Timestamp::new(1 << 40, i as u32)
+            } else {
+                f.ts
+            };
             batch.push(&seg, f.number, f.ts, clock, Some(&chunk));
             want.push((seg, f, clock));
         }
@@ -1150,9 +1194,14 @@ mod tests {
             2,
             "only pairs that are not both IPv4 are kept aside"
         );
+        assert_eq!(
+            batch.times.len(),
+            3,
+            "only times that do not fit are kept aside"
+        );
         let got: Vec<_> = batch.segs.iter().map(|m| batch.segment(m)).collect();
         assert_eq!(got, want);
-        assert!(std::mem::size_of::<SegMeta>() <= 72);
+        assert!(std::mem::size_of::<SegMeta>() <= 48);
     }
 
     #[test]
