@@ -187,13 +187,13 @@ if [[ $THREADS == 1 ]]; then
     tool tlsnoop-j1 /dev/null "$TLSNOOP" "${TN[@]}" -j 1 "$FILE" -o "$OUTDIR/tlsnoop-j1.jsonl"
     tool tlsnoop-j2 /dev/null "$TLSNOOP" "${TN[@]}" -j 2 "$FILE" -o "$OUTDIR/tlsnoop-j2.jsonl"
     MAIN=tlsnoop-j1
+    ROWS=(tlsnoop-j1 tlsnoop-j2)
     if [[ $NULL_OUT != 0 ]]; then
         tool tlsnoop-j1-null /dev/null "$TLSNOOP" "${TN[@]}" -j 1 "$FILE" -o /dev/null
         tool tlsnoop-j2-null /dev/null "$TLSNOOP" "${TN[@]}" -j 2 "$FILE" -o /dev/null
-        rounds "$ROUNDS" tlsnoop-j1 tlsnoop-j2 tlsnoop-j1-null tlsnoop-j2-null
-    else
-        rounds "$ROUNDS" tlsnoop-j1 tlsnoop-j2
+        ROWS+=(tlsnoop-j1-null tlsnoop-j2-null)
     fi
+    rounds "$ROUNDS" "${ROWS[@]}"
 else
     tool tlsnoop /dev/null "$TLSNOOP" "${TN[@]}" "$FILE" -o "$OUTDIR/tlsnoop.jsonl"
     MAIN=tlsnoop

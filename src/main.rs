@@ -170,36 +170,25 @@ fn load_trust(ca_files: &[std::path::PathBuf], system: bool) -> Result<Option<Tr
     Ok(trust)
 }
 
-/// Whether `f` is `/dev/null` (the same device), whose writes cost nothing: with several
-/// threads the reading thread then takes more of the flows (`engine::pipeline`).
+/// Whether `f` (the `-o` file, or standard output) is `/dev/null`, the same device, whose writes
+/// cost nothing: with several threads the reading thread then takes more of the flows
+/// (`engine::pipeline`).
 #[cfg(unix)]
-fn is_dev_null(f: &std::fs::File) -> bool {
+fn is_dev_null(f: impl std::os::fd::AsFd) -> bool {
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    match (f.metadata(), std::fs::metadata("/dev/null")) {
+    let meta = f
+        .as_fd()
+        .try_clone_to_owned()
+        .and_then(|fd| std::fs::File::from(fd).metadata());
+    match (meta, std::fs::metadata("/dev/null")) {
         (Ok(m), Ok(null)) => m.file_type().is_char_device() && m.rdev() == null.rdev(),
         _ => false,
     }
 }
 
 #[cfg(not(unix))]
-fn is_dev_null(_f: &std::fs::File) -> bool {
+fn is_dev_null<T>(_f: T) -> bool {
     false
-}
-
-/// Whether standard output is `/dev/null` (`> /dev/null`).
-fn stdout_is_dev_null() -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsFd;
-        io::stdout()
-            .as_fd()
-            .try_clone_to_owned()
-            .is_ok_and(|fd| is_dev_null(&std::fs::File::from(fd)))
-    }
-    #[cfg(not(unix))]
-    {
-        false
-    }
 }
 
 fn read(a: ReadArgs) -> ExitCode {
@@ -234,7 +223,7 @@ fn read(a: ReadArgs) -> ExitCode {
         None => (
             Box::new(io::BufWriter::with_capacity(OUT_BUFFER, io::stdout())),
             io::stdout().is_terminal(),
-            stdout_is_dev_null(),
+            is_dev_null(io::stdout()),
         ),
     };
     let color = match a.color {
@@ -329,8 +318,8 @@ mod tests {
         assert!(!is_dev_null(&file), "a regular file");
         drop(file);
         std::fs::remove_file(&path).unwrap();
-        if let Ok(tty) = std::fs::File::create("/dev/zero") {
-            assert!(!is_dev_null(&tty), "another character device");
+        if let Ok(zero) = std::fs::File::create("/dev/zero") {
+            assert!(!is_dev_null(&zero), "another character device");
         }
     }
 }

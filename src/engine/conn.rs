@@ -312,8 +312,9 @@ pub(super) fn feed(
 
 /// The cheap path for a decided flow's packets: an in-order segment without SYN, FIN or RST
 /// whose payload lies inside the record being skipped or holds only application-data records
-/// ([`TlsFlow::skip_records`]), and whose ACK reveals no hole, changes nothing but counters. Returns false (having changed nothing) when the full path is
-/// needed. Most packets of a long transfer take this path.
+/// ([`TlsFlow::skip_records`]), and whose ACK reveals no hole, changes nothing but counters.
+/// Returns false (having changed nothing) when the full path is needed. Most packets of a long
+/// transfer take this path.
 pub(super) fn fast_path(conn: &mut Conn, side: usize, seg: &TcpSegment<'_>) -> bool {
     if seg.flags.syn || seg.flags.fin || seg.flags.rst || seg.truncated || conn.not_tls {
         return false;

@@ -381,7 +381,7 @@ const OTHER_ADDRS: u16 = 1 << 7;
 /// the frame's time: `ts_secs` is the index of both in [`Batch::times`].
 const OTHER_TIMES: u16 = 1 << 8;
 
-/// One TCP segment in a batch, in 72 bytes: the segment without its payload, which is in one
+/// One TCP segment in a batch, in 48 bytes: the segment without its payload, which is in one
 /// of the batch's chunks or (copied) in its data. The reader writes one for each segment it
 /// passes on and the worker reads it on the other core, so its size is traffic between the
 /// cores: with the addresses as `SocketAddr`s and whole `Timestamp`s it took 144 bytes, and

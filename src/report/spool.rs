@@ -110,12 +110,8 @@ impl<W: Write> Spool<W> {
 
     /// Writes every chunk waiting and flushes the output.
     pub fn flush(&self) -> io::Result<()> {
-        let mut out = lock(&self.out);
-        self.write_waiting(&mut out, usize::MAX);
-        if let Some(e) = out.error.take() {
-            return Err(e);
-        }
-        out.w.flush()
+        self.write_now(&[])?;
+        lock(&self.out).w.flush()
     }
 
     /// Looks at the output (tests).

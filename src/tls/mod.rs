@@ -243,7 +243,6 @@ impl TlsFlow {
     /// (one in six of OpenSSL's 8 KB records' packets) missed [`Self::can_skip`], and went
     /// through reassembly and the record layer, about 970 instructions each.
     pub fn skip_records(&mut self, from: Sender, bytes: &[u8]) -> bool {
-        let tls13 = self.tls13;
         let Some(d) = self.dirs.get(idx(from)) else {
             return false;
         };
@@ -282,17 +281,13 @@ impl TlsFlow {
             }
             at = end;
         }
-        // As `step` leaves a direction after these bytes, and `opaque_record` counts an
-        // encrypted application-data record once decided.
+        // As `step` leaves a direction after these bytes: in a record, its header kept.
         if let Some(d) = self.dirs.get_mut(idx(from)) {
-            d.enc_records = d.enc_records.saturating_add(ended);
             d.body_left = left;
             if let Some((h, body)) = last {
                 d.body_len = body;
                 d.hdr.clear();
-                if left > 0 {
-                    d.hdr.extend_from_slice(h);
-                }
+                d.hdr.extend_from_slice(h);
             }
             if left == 0 {
                 d.cur_type = None;
@@ -302,14 +297,24 @@ impl TlsFlow {
             }
             d.at_start = false;
         }
-        if tls13
-            && ended > 0
+        self.count_app_records(from, ended);
+        true
+    }
+
+    /// Counts `n` encrypted application-data records from `from` that are not alerts (as
+    /// [`Self::opaque_record`] tells them): in TLS 1.3, the server's after the client's show
+    /// that the client's Finished was accepted.
+    fn count_app_records(&mut self, from: Sender, n: u32) {
+        if let Some(d) = self.dirs.get_mut(idx(from)) {
+            d.enc_records = d.enc_records.saturating_add(n);
+        }
+        if self.tls13
+            && n > 0
             && from == Sender::Server
             && self.dirs.first().is_some_and(|c| c.enc_records > 0)
         {
             self.server_after_client_enc = true;
         }
-        true
     }
 
     /// The limits this flow hit so far (with the notes dropped once [`TlsFlow::finish`] ran).
@@ -622,13 +627,8 @@ impl TlsFlow {
                     if let Some(d) = self.dirs.get_mut(i) {
                         d.enc_alert_early = true;
                     }
-                } else if let Some(d) = self.dirs.get_mut(i) {
-                    d.enc_records += 1;
-                    if from == Sender::Server
-                        && self.dirs.first().is_some_and(|c| c.enc_records > 0)
-                    {
-                        self.server_after_client_enc = true;
-                    }
+                } else {
+                    self.count_app_records(from, 1);
                 }
             }
             APPDATA | CCS | HANDSHAKE => {

@@ -18,7 +18,7 @@ use tlsnoop::record::{CloseKind, Endpoint, InputInfo, Negotiation, Sender, Times
 use tlsnoop::tls::TlsFlow;
 
 /// The payloads of the first TCP connection of a capture, in capture order, with their sender.
-fn first_connection(path: &std::path::Path) -> (Endpoint, Endpoint, Vec<(Sender, Vec<u8>)>) {
+fn first_connection(path: &std::path::Path) -> (Endpoint, Endpoint, Pieces) {
     let mut decoder = Decoder::new(DefragLimits::default());
     let mut ends: Option<(SocketAddr, SocketAddr)> = None;
     let mut segs = Vec::new();
@@ -70,6 +70,51 @@ fn real_captures() -> Vec<std::path::PathBuf> {
     files
 }
 
+/// Pieces of a connection: each with its sender.
+type Pieces = Vec<(Sender, Vec<u8>)>;
+
+/// A connection's payloads cut three ways: as captured, with each direction's consecutive
+/// segments joined (whole records, several at a time), and in pieces of 1 to 7 bytes (no record
+/// whole) but for the first 8 bytes of each direction (see the module's note).
+fn cuttings(segs: &Pieces) -> [(&'static str, Pieces); 3] {
+    let mut joined: Pieces = Vec::new();
+    for (from, bytes) in segs {
+        match joined.last_mut() {
+            Some((f, b)) if f == from => b.extend_from_slice(bytes),
+            _ => joined.push((*from, bytes.clone())),
+        }
+    }
+    let mut small = Vec::new();
+    let mut size = 0;
+    let mut started = [false; 2];
+    for (from, bytes) in segs {
+        let mut rest = bytes.as_slice();
+        let first = &mut started[usize::from(*from == Sender::Server)];
+        if !*first {
+            *first = true;
+            let (head, r) = rest.split_at(8.min(rest.len()));
+            small.push((*from, head.to_vec()));
+            rest = r;
+        }
+        while !rest.is_empty() {
+            size = size % 7 + 1;
+            let (piece, r) = rest.split_at(size.min(rest.len()));
+            small.push((*from, piece.to_vec()));
+            rest = r;
+        }
+    }
+    [
+        ("as captured", segs.clone()),
+        ("joined", joined),
+        ("in pieces", small),
+    ]
+}
+
+/// `pieces` as [`record`] takes them.
+fn borrowed(pieces: &Pieces) -> Vec<(Sender, &[u8])> {
+    pieces.iter().map(|(f, b)| (*f, b.as_slice())).collect()
+}
+
 #[test]
 fn records_whole_or_in_pieces_make_the_same_record() {
     let files = real_captures();
@@ -77,35 +122,9 @@ fn records_whole_or_in_pieces_make_the_same_record() {
     let mut handshakes = 0;
     for path in &files {
         let (client, server, segs) = first_connection(path);
-        let as_captured: Vec<(Sender, &[u8])> =
-            segs.iter().map(|(f, b)| (*f, b.as_slice())).collect();
-        let mut joined: Vec<(Sender, Vec<u8>)> = Vec::new();
-        for (from, bytes) in &segs {
-            match joined.last_mut() {
-                Some((f, b)) if f == from => b.extend_from_slice(bytes),
-                _ => joined.push((*from, bytes.clone())),
-            }
-        }
-        let joined: Vec<(Sender, &[u8])> = joined.iter().map(|(f, b)| (*f, b.as_slice())).collect();
-        let mut small = Vec::new();
-        let mut size = 0;
-        let mut started = [false; 2];
-        for (from, bytes) in &segs {
-            let mut rest = bytes.as_slice();
-            let first = &mut started[usize::from(*from == Sender::Server)];
-            if !*first {
-                *first = true;
-                let (head, r) = rest.split_at(8.min(rest.len()));
-                small.push((*from, head));
-                rest = r;
-            }
-            while !rest.is_empty() {
-                size = size % 7 + 1;
-                let (piece, r) = rest.split_at(size.min(rest.len()));
-                small.push((*from, piece));
-                rest = r;
-            }
-        }
+        let [(_, as_captured), (_, joined), (_, small)] = cuttings(&segs);
+        let (as_captured, joined, small) =
+            (borrowed(&as_captured), borrowed(&joined), borrowed(&small));
         let want = record(client, server, &as_captured);
         let name = path.file_name().unwrap().to_string_lossy();
         assert_eq!(record(client, server, &joined), want, "{name}: joined");
@@ -272,36 +291,7 @@ fn application_data_counted_off_leaves_the_state_data_leaves() {
     for path in real_captures() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let (client, server, segs) = first_connection(&path);
-        let joined = segs
-            .iter()
-            .fold(Vec::<(Sender, Vec<u8>)>::new(), |mut v, (f, b)| {
-                match v.last_mut() {
-                    Some((g, c)) if g == f => c.extend_from_slice(b),
-                    _ => v.push((*f, b.clone())),
-                }
-                v
-            });
-        // Pieces of 1 to 7 bytes, but for the first 8 bytes of each direction (see the
-        // module's note).
-        let mut small = Vec::new();
-        let mut started = [false; 2];
-        for (from, bytes) in &segs {
-            let mut rest = bytes.as_slice();
-            let first = &mut started[usize::from(*from == Sender::Server)];
-            if !std::mem::replace(first, true) {
-                let (head, r) = rest.split_at(8.min(rest.len()));
-                small.push((*from, head.to_vec()));
-                rest = r;
-            }
-            for piece in rest.chunks(1 + small.len() % 7) {
-                small.push((*from, piece.to_vec()));
-            }
-        }
-        for (how, pieces) in [
-            ("as captured", &segs),
-            ("joined", &joined),
-            ("small", &small),
-        ] {
+        for (how, pieces) in cuttings(&segs) {
             let new = || {
                 (
                     TlsFlow::new(&Limits::default()),
